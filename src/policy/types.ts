@@ -36,7 +36,7 @@ export type PathCounts = Record<string, number>;
 export interface TransformResult {
   /** `block` at level 0 (nothing leaves); otherwise `forward`. */
   decision: 'forward' | 'block';
-  /** What may leave; `null` when blocked. Never shares mutable structure with the input. */
+  /** What may leave; `null` when blocked. May share wholly allowed subtrees with the input (neither is mutated). */
   body: JsonValue | null;
   /** Removed by an explicit `drop` (on the field or an ancestor), or unhashable under `hash`. */
   dropped: PathCounts;

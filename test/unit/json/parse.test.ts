@@ -1,0 +1,65 @@
+import { parseJson } from '../../../src/json/parse';
+import { serializeJson } from '../../../src/json/serialize';
+
+const parse = (text: string | Buffer, maxDepth = 128) =>
+  parseJson(typeof text === 'string' ? Buffer.from(text, 'utf8') : text, { maxDepth });
+
+describe('parseJson', () => {
+  it('parses ordinary JSON with the native parser semantics', () => {
+    expect(parse('{"a":[1,2.5,"x",true,null]}')).toEqual({ ok: true, value: { a: [1, 2.5, 'x', true, null] } });
+  });
+
+  it('keeps integers beyond 2^53 exactly, and writes them back digit for digit', () => {
+    const text = '{"node_id_self":18446744073709551615,"small":3}';
+    const result = parse(text);
+    expect(result.ok).toBe(true);
+    if (!result.ok) return;
+    expect((result.value as Record<string, unknown>)['node_id_self']).toBe(18446744073709551615n);
+    expect(serializeJson(result.value)).toBe(text);
+  });
+
+  it('refuses a fraction a double cannot hold instead of rounding it', () => {
+    const result = parse('{"x":0.12345678901234567890123}');
+    expect(result).toMatchObject({ ok: false, error: { code: 'inexact-number' } });
+  });
+
+  it('refuses numbers that overflow to Infinity', () => {
+    expect(parse('{"x":1e400}')).toMatchObject({ ok: false, error: { code: 'inexact-number' } });
+  });
+
+  it('accepts exponent forms that are exact', () => {
+    expect(parse('{"x":1.5e3}')).toEqual({ ok: true, value: { x: 1500 } });
+  });
+
+  it('does not mistake digits inside strings for numbers', () => {
+    const result = parse('{"s":"12345678901234567890123","t":"a\\"1e999"}');
+    expect(result).toEqual({ ok: true, value: { s: '12345678901234567890123', t: 'a"1e999' } });
+  });
+
+  it('refuses nesting deeper than the limit, counting brackets inside strings as text', () => {
+    expect(parse('[[[1]]]', 3).ok).toBe(true);
+    expect(parse('[[[[1]]]]', 3)).toMatchObject({ ok: false, error: { code: 'too-deep' } });
+    expect(parse('{"a":"[[[[[[[["}', 2).ok).toBe(true);
+  });
+
+  it('refuses invalid UTF-8 rather than replacing it', () => {
+    const bytes = Buffer.concat([Buffer.from('{"a":"'), Buffer.from([0xc3, 0x28]), Buffer.from('"}')]);
+    expect(parse(bytes)).toMatchObject({ ok: false, error: { code: 'not-utf8' } });
+  });
+
+  it('reports truncated JSON as invalid', () => {
+    expect(parse('{"a":[1,2')).toMatchObject({ ok: false, error: { code: 'invalid-json' } });
+  });
+
+  it('keeps __proto__ as data on both parse paths, never as a prototype', () => {
+    for (const text of ['{"__proto__":{"polluted":1}}', '{"__proto__":{"polluted":1},"n":12345678901234567890}']) {
+      const result = parse(text);
+      expect(result.ok).toBe(true);
+      if (!result.ok) return;
+      const obj = result.value as Record<string, unknown>;
+      expect(Object.getPrototypeOf(obj)).toBe(Object.prototype);
+      expect(Object.prototype.hasOwnProperty.call(obj, '__proto__')).toBe(true);
+      expect((obj as { polluted?: unknown }).polluted).toBeUndefined();
+    }
+  });
+});
