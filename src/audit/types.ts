@@ -1,0 +1,103 @@
+/**
+ * The audit log's public contract (see docs/audit-log.md). The gateway appends records and awaits
+ * durability; the CLI reads and verifies. Nothing here knows about HTTP or policies.
+ */
+import type { PathCounts } from '../policy/types';
+
+export type Decision = 'forwarded' | 'blocked' | 'rejected';
+
+/** Fields of an egress record that the gateway supplies (the writer adds v, seq, ts, type, prev, hash). */
+export interface EgressFields {
+  id: string;
+  vendor: string;
+  endpoint: string;
+  level: 0 | 1 | 2;
+  policy: string;
+  decision: Decision;
+  reason?: string;
+  upstream?: string;
+  client: string;
+  client_version?: string;
+  /**
+   * The exact bytes sent upstream (UTF-8 JSON text). The writer embeds them verbatim as `body` and
+   * computes `body_sha256` and `bytes` from them. Absent when nothing was sent.
+   */
+  bodyText?: string;
+  dropped: PathCounts;
+  hashed: PathCounts;
+  unknown: PathCounts;
+}
+
+export interface OutcomeFields { id: string; status?: number; ms: number; error?: string }
+
+export interface PolicyLoadFields { policies: { vendor: string; file: string; digest: string }[]; reload: boolean }
+
+/** A record as read back from disk. */
+export interface AuditRecord {
+  v: 1;
+  seq: number;
+  ts: string;
+  type: 'egress' | 'outcome' | 'policy' | 'recovery' | 'start' | 'stop';
+  prev: string;
+  hash: string;
+  [field: string]: unknown;
+}
+
+export interface AuditWriterOptions {
+  dir: string;
+  /** Replica id for file names and a chain of its own; undefined = single instance. */
+  replica?: string;
+  /** Rotate when a file would pass this size. */
+  maxFileBytes: number;
+  /** false only for benchmarks measuring the cost of durability. */
+  fsync: boolean;
+  /** Injected for tests: the clock. */
+  now?: () => Date;
+}
+
+export interface AuditWriter {
+  /** Resolves once the record is durable on disk; rejects if it could not be written (caller answers 503). */
+  appendEgress(fields: EgressFields): Promise<void>;
+  appendOutcome(fields: OutcomeFields): Promise<void>;
+  appendPolicy(fields: PolicyLoadFields): Promise<void>;
+  /** true while the last write succeeded (for /readyz). */
+  readonly healthy: boolean;
+  /** Flushes pending records, writes a `stop` record, closes the file. */
+  close(): Promise<void>;
+}
+
+/** Result of `telegate audit verify`. */
+export interface VerifyReport {
+  ok: boolean;
+  chains: {
+    replica: string | null;
+    files: string[];
+    /** Records verified (up to the first bad one). */
+    records: number;
+    /** Hash of the last good record: keep it elsewhere to detect later removal of the chain's end. */
+    lastHash: string;
+    /** The last good record is a `stop`: the writer closed cleanly (false while it runs, or after a crash). */
+    stopped: boolean;
+    /** This chain's first bad record. */
+    error?: VerifyError;
+  }[];
+  /** The first bad record, when !ok. */
+  firstError?: VerifyError;
+}
+
+/** A bad record: `file:line: seq N: message`. `seq` is absent when the line does not say it. */
+export interface VerifyError { file: string; line: number; seq?: number; message: string }
+
+/** Counters of a file writer, for tests and metrics. */
+export interface AuditWriterStats {
+  /** Records made durable. */
+  records: number;
+  /** write calls (one per batch and file). */
+  writes: number;
+  /** fdatasync calls on audit files. */
+  syncs: number;
+  /** Batches that failed (their records were rejected). */
+  failedBatches: number;
+  /** Bytes made durable. */
+  bytes: number;
+}
