@@ -66,6 +66,8 @@ export class ActiveFile {
 
   /** Opens the next file for a record of UTC day `day`; the caller has flushed the current one. */
   async rotate(day: string): Promise<void> {
+    // A failed write's leftovers must go before the file is left behind for good.
+    await this.repairTail();
     const cur = this.current;
     const name: AuditFileName = !cur
       ? { date: day, replica: this.replica, index: 0 }

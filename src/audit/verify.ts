@@ -9,6 +9,7 @@ import { GENESIS_PREV } from './chain';
 import { listChains, type AuditChain } from './file-naming';
 import { readFileLines } from './reader';
 import { checkRecordLine } from './record-check';
+import { sniffSeq } from './record-line';
 import type { VerifyReport } from './types';
 
 type ChainReport = VerifyReport['chains'][number];
@@ -36,7 +37,7 @@ async function verifyChain(chain: AuditChain): Promise<ChainReport> {
       const at = (message: string, seq?: number): ChainReport =>
         report(seq === undefined ? { file: file.path, line: line.line, message } : { file: file.path, line: line.line, seq, message });
       if (!line.terminated) {
-        return at('the last line is incomplete (no newline): a write was cut off; it was never acknowledged, and the writer truncates it (with a recovery record) when it next starts');
+        return at('the last line is incomplete (no newline): a write was cut off; it was never acknowledged, and the writer truncates it (with a recovery record) when it next starts', sniffSeq(line.bytes));
       }
       if (line.bytes.length === 0) return at('empty line');
       const checked = checkRecordLine(line.bytes);
