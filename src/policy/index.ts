@@ -9,6 +9,7 @@
  *   loadHashKey(options)  -> the HMAC key from env, key file, or generated into the data dir
  */
 export * from './types';
+export type { JsonArray, JsonObject, JsonPrimitive, JsonValue } from '../json/types';
 export { loadPolicyFile, loadPolicySet, type LoadResult } from './load';
 export { formatPolicyError } from './errors';
 export { transform } from './transform';

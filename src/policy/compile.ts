@@ -1,0 +1,26 @@
+/**
+ * Compiles one endpoint's validated rules, once per level, into the matcher the hot path walks. After
+ * this, applying a policy reads no YAML and interprets no path text.
+ */
+import type { JsonValue } from '../json/types';
+import { applyStates } from './apply';
+import { rootState, type State } from './states';
+import { buildTrie } from './trie';
+import type { CompiledRules, Pseudonymizer, TransformResult } from './types';
+import type { ValidatedRule } from './validate';
+
+class CompiledEndpointRules implements CompiledRules {
+  constructor(readonly level: 1 | 2, private readonly root: State) {}
+
+  apply(body: JsonValue, pseudonymizer: Pseudonymizer): TransformResult {
+    return applyStates(this.root, body, pseudonymizer);
+  }
+}
+
+export function compileRules(rules: readonly ValidatedRule[]): Readonly<Record<1 | 2, CompiledRules>> {
+  const trie = buildTrie(rules);
+  return {
+    1: new CompiledEndpointRules(1, rootState(trie, 1)),
+    2: new CompiledEndpointRules(2, rootState(trie, 2)),
+  };
+}
