@@ -2,6 +2,7 @@
  * Fixture comparison is exact where the vendor would notice (values, types, array order) and indifferent
  * where it cannot (object key order, a big integer held as bigint or as number).
  */
+import type { JsonValue } from '../../../src/json/types';
 import { diffJson, formatValuePath, jsonEqual } from '../../../src/policy/fixture-diff';
 
 describe('fixture body comparison', () => {
@@ -25,8 +26,8 @@ describe('fixture body comparison', () => {
   });
 
   it('lists the first differences in document order and counts them all', () => {
-    const expected = { users: [{ id: 'a', email: 'x' }, { id: 'b' }], version: 'v1' };
-    const actual = { users: [{ id: 'a' }, { id: 'c' }, { id: 'd' }], version: 'v1', hostname: 'h' };
+    const expected: JsonValue = { users: [{ id: 'a', email: 'x' }, { id: 'b' }], version: 'v1' };
+    const actual: JsonValue = { users: [{ id: 'a' }, { id: 'c' }, { id: 'd' }], version: 'v1', hostname: 'h' };
     const diff = diffJson(expected, actual, 2);
     expect(diff.total).toBe(4);
     expect(diff.differences.map((d) => formatValuePath(d.path))).toEqual(['users[0].email', 'users[1].id']);
