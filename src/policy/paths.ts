@@ -80,7 +80,10 @@ class PathReader {
       this.readKey();
       while (t[this.i] === '[') this.readBracket();
       if (this.i === t.length) return this.segments;
-      if (t[this.i] !== '.') throw this.unexpected();
+      if (t[this.i] !== '.') {
+        if (t[this.i - 1] === ']') throw new PathSyntaxError(this.i, 'expected "." or "[" after "]"');
+        throw this.unexpected();
+      }
       this.i++;
       if (this.i === t.length) throw new PathSyntaxError(this.i - 1, 'the path ends with "."');
     }

@@ -43,8 +43,9 @@ function mapOne(e: ErrorObject, locator: YamlLocator, file: string): PolicyError
     case 'required': {
       const key = String(params['missingProperty']);
       const at = segments.length ? locator.key(e.instancePath) : { line: 1, column: 1 };
-      const what = isRule(segments) ? `level ${key} (a rule mapping names both levels 1 and 2)` : `key ${quoted(key)}`;
-      return policyError('schema', { file, ...at }, `${where}: missing ${what}`, key);
+      const what = isRule(segments) ? `level ${key} (a rule mapping names both levels 1 and 2)` : `required key ${quoted(key)}`;
+      const place = segments.length === 0 ? '' : `${where}: `;
+      return policyError('schema', { file, ...at }, `${place}missing ${what}`, key);
     }
     case 'type': {
       const expected = String(params['type']).split(',').map((t) => TYPE_NAMES[t] ?? t);

@@ -86,7 +86,9 @@ class SemanticChecker {
       problem = 'must not hold a query or fragment';
     }
     if (problem) {
-      this.errors.push(policyError('upstream', this.valueAt(['upstream']), `upstream ${quoted(upstream)} ${problem}`, 'upstream'));
+      // Never echo a URL that holds credentials: the error goes to terminals and CI logs.
+      const shown = url && (url.username !== '' || url.password !== '') ? '' : ` ${quoted(upstream)}`;
+      this.errors.push(policyError('upstream', this.valueAt(['upstream']), `upstream${shown} ${problem}`, 'upstream'));
     }
   }
 
@@ -178,7 +180,7 @@ class SemanticChecker {
       const at = ['endpoints', endpointPath, 'fields', written];
       const pointAt = this.locator.has(pointerOf([...at, String(hashLevels[0])])) ? [...at, String(hashLevels[0])] : at;
       this.errors.push(policyError('hash-on-container', this.valueAt(pointAt),
-        `${describeLocation(at)}: hash at level ${hashLevels.join(' and ')} on a container: rule ` +
+        `${describeLocation(at)}: hash at level${hashLevels.length > 1 ? 's 1 and 2' : ` ${hashLevels[0]}`} on a container: rule ` +
         `${quoted(inner.source.path)} (line ${inner.source.position.line}) descends into it. ` +
         'A container cannot be hashed; allow or drop it and hash the fields inside', written));
     }
