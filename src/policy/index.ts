@@ -7,6 +7,18 @@
  *   transform(endpoint, level, body, pseudonymizer) -> TransformResult (level 0: decision block)
  *   createPseudonymizer(key) -> Pseudonymizer
  *   loadHashKey(options)  -> the HMAC key from env, key file, or generated into the data dir
+ *
+ * Module map (load time, then the hot path):
+ *   load.ts            read -> yaml-document.ts -> schema.ts -> validate.ts -> compile.ts; whole-set checks
+ *   yaml-document.ts   one js-yaml event parse gives the value and, via yaml-positions.ts, a locator of
+ *                      every JSON pointer's key and value (line, column)
+ *   schema.ts          the JSON Schema of a policy file (ajv); schema-errors.ts words ajv's errors
+ *   validate.ts        semantic checks; paths.ts parses and normalises field paths
+ *   errors.ts          PolicyError values and their `file:line:col: message` form; digest.ts the sha256
+ *   trie.ts, states.ts rules -> trie -> a state tree per level (effective action, report path, transitions)
+ *   apply.ts           the one-pass, copy-on-write walk of a body; transform.ts chooses block or apply
+ *   pseudonymize.ts, hash-key.ts   keyed format-preserving hashing and its key
+ *   fixture-*.ts       `telegate policy test`: fixture loading, running and diffing
  */
 export * from './types';
 export type { JsonArray, JsonObject, JsonPrimitive, JsonValue } from '../json/types';
