@@ -1,0 +1,102 @@
+/**
+ * The `telegate` command line (SPEC §7). Every command writes through a CliIO and returns its exit code,
+ * so tests run the real parser and commands in-process; nothing here calls process.exit.
+ *
+ * `serve` and `audit verify` are loaded on demand, so the policy commands a security engineer runs on a
+ * laptop or in CI never load the HTTP stack (express, the proxy) or the audit machinery. That is a plain
+ * `require`: under `module: node16` a dynamic `import()` stays an ES import, which jest cannot run in CJS.
+ */
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { LEVELS, type Level } from '../policy/types';
+import type { runAuditVerify as RunAuditVerify } from './audit-verify';
+import { EXIT_OK, EXIT_USAGE, processIO, type CliIO } from './io';
+import { runPolicyCheck } from './policy-check';
+import { runPolicyExplain } from './policy-explain';
+import { runPolicyTest } from './policy-test';
+import type { runServe as RunServe } from './serve';
+import { telegateVersion } from './version';
+
+type Action = () => Promise<number>;
+
+function parseLevel(text: string): Level {
+  const level = LEVELS.find((l) => String(l) === text.trim());
+  if (level === undefined) throw new InvalidArgumentError(`"${text}" is not a level: use 0 (nothing leaves), 1 (anonymous) or 2 (vendor default).`);
+  return level;
+}
+
+/** Builds a fresh program per run: commander keeps parsed state on its objects. */
+function buildProgram(io: CliIO, run: (action: Action) => void): Command {
+  const program = new Command('telegate')
+    .description('Policy-as-config privacy gateway for product telemetry')
+    .version(telegateVersion(), '-V, --version')
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => io.stdout(s), writeErr: (s) => io.stderr(s) })
+    .showHelpAfterError('(run with --help for usage)')
+    .showSuggestionAfterError(true)
+    .allowExcessArguments(false);
+
+  program.command('serve')
+    .description('run the gateway')
+    .option('--config <file>', 'configuration file (default: TELEGATE_CONFIG, else built-in defaults)')
+    .action((opts: { config?: string }) => run(async () => {
+      const { runServe } = require('./serve') as { runServe: typeof RunServe };
+      return runServe(opts.config === undefined ? {} : { config: opts.config }, io);
+    }));
+
+  const policy = program.command('policy').description('check, explain and test policies');
+
+  policy.command('check')
+    .description('validate policy files or folders (default: policies); errors as file:line:col: message')
+    .argument('[paths...]', 'policy files or folders')
+    .action((paths: string[]) => run(() => runPolicyCheck(paths, io)));
+
+  policy.command('explain')
+    .description('apply a policy to a payload and show what would be sent, dropped, hashed, and what is unknown')
+    .requiredOption('--vendor <vendor>', 'vendor whose policy applies, e.g. coder')
+    .requiredOption('--endpoint <path>', 'endpoint path, e.g. /snapshot')
+    .requiredOption('--level <level>', 'telemetry level: 0, 1 or 2', parseLevel)
+    .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
+    .option('--policies <dir>', 'policy folder (default: the configuration\'s, else TELEGATE_POLICIES, else policies)')
+    .option('--config <file>', 'gateway configuration, for its policy folder and hash key')
+    .argument('<file>', 'payload file, or - for stdin')
+    .action((file: string, opts: { vendor: string; endpoint: string; level: Level; format: 'text' | 'json'; policies?: string; config?: string }) =>
+      run(() => runPolicyExplain({ ...opts, file }, io)));
+
+  policy.command('test')
+    .description('run policy fixture tests (*.test.yaml; default: policies/tests)')
+    .argument('[paths...]', 'fixture files or folders')
+    .option('--policies <dir>', 'policy folder (default: the folder above each fixture\'s folder)')
+    .action((paths: string[], opts: { policies?: string }) =>
+      run(() => runPolicyTest(paths, opts.policies === undefined ? {} : { policies: opts.policies }, io)));
+
+  const audit = program.command('audit').description('read and verify the audit log');
+
+  audit.command('verify')
+    .description('check the hash chain and every record; exit 1 naming the first bad record')
+    .argument('[dir]', 'audit folder (default: the configuration\'s audit.dir)')
+    .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
+    .action((dir: string | undefined, opts: { format: 'text' | 'json' }) => run(async () => {
+      const { runAuditVerify } = require('./audit-verify') as { runAuditVerify: typeof RunAuditVerify };
+      return runAuditVerify(dir, opts, io);
+    }));
+
+  return program;
+}
+
+/** Runs the command line; `argv` as in process.argv (node, script, arguments…). */
+export async function main(argv: readonly string[], io: CliIO = processIO): Promise<number> {
+  let pending: Action | undefined;
+  const program = buildProgram(io, (action) => { pending = action; });
+  try {
+    await program.parseAsync([...argv], { from: 'node' });
+  } catch (err) {
+    if (!(err instanceof CommanderError)) throw err;
+    // --help and --version "fail" with exit code 0; every other parser error is a usage error.
+    return err.exitCode === 0 ? EXIT_OK : EXIT_USAGE;
+  }
+  if (pending === undefined) {
+    io.stderr(program.helpInformation());
+    return EXIT_USAGE;
+  }
+  return pending();
+}
