@@ -1,0 +1,35 @@
+/**
+ * `policy explain` in human form: the verdict, the body exactly as it would be sent (pretty-printed), then
+ * what the policy dropped, hashed, and did not know. Only post-policy values are ever shown.
+ */
+import { serializeJson } from '../json/serialize';
+import type { Endpoint, Level, Policy, TransformResult } from '../policy';
+import { renderCounts } from './render-counts';
+import { prettyJson } from './render-json';
+import type { Style } from './render-style';
+
+export interface ExplainView {
+  policy: Policy;
+  endpoint: Endpoint;
+  level: Level;
+  result: TransformResult;
+}
+
+export function renderExplain(view: ExplainView, style: Style): string {
+  const { policy, endpoint, level, result } = view;
+  const where = `${policy.vendor} ${endpoint.method} ${endpoint.path} at level ${level}`;
+  const source = style.dim(`policy ${policy.file} ${policy.digest}`);
+  const parts: string[] = [];
+  if (result.decision === 'block' || result.body === null) {
+    parts.push(`${style.bold(where)}: ${style.warn('block')}, nothing leaves\n${source}\n`);
+    parts.push(`The instance gets telegate's local reply: ${endpoint.localReply.status}${endpoint.localReply.body === '' ? '' : ` ${JSON.stringify(endpoint.localReply.body)}`}\n`);
+    return parts.join('\n');
+  }
+  const bytes = Buffer.byteLength(serializeJson(result.body), 'utf8');
+  parts.push(`${style.bold(where)}: ${style.ok('forward')}\n${source}\n`);
+  parts.push(`${style.bold(`body sent (${bytes} bytes compact; shown indented):`)}\n${prettyJson(result.body)}\n`);
+  parts.push(renderCounts('dropped', result.dropped, style));
+  parts.push(renderCounts('hashed', result.hashed, style));
+  parts.push(renderCounts('unknown', result.unknown, style));
+  return parts.join('\n');
+}

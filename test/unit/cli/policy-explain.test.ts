@@ -1,0 +1,151 @@
+/**
+ * `telegate policy explain`: what a given payload would become at a given level, by the gateway's engine.
+ * JSON output is exactly the five documented keys; the human form shows the body sent and the field
+ * reports without original values; bad vendor, endpoint or payload exit 2 naming the problem.
+ */
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import type { JsonObject } from '../../../src/json/types';
+import { INPUT, POLICIES, removeTempDirs, telegate, tempDir, withEnv } from './cli-harness';
+
+afterAll(removeTempDirs);
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+const ORIGINAL = {
+  deployment: '6f1c2b7e-3d4a-4c5b-9e8f-0a1b2c3d4e5f',
+  owner: '0b9d6c2e-1f3a-4b5c-8d7e-6f5a4b3c2d1e',
+  user2: '7c8d9e0f-1a2b-4c3d-8e4f-5a6b7c8d9e0f',
+};
+
+const explain = (level: string, ...rest: string[]) =>
+  telegate(['policy', 'explain', '--vendor', 'acme', '--endpoint', '/report', '--level', level, '--policies', POLICIES, ...rest]);
+
+let restoreEnv: () => void;
+beforeEach(() => { restoreEnv = withEnv({ TELEGATE_HASH_KEY: undefined, TELEGATE_POLICIES: undefined }); });
+afterEach(() => restoreEnv());
+
+describe('telegate policy explain --format json', () => {
+  it('prints exactly decision, body, dropped, hashed and unknown for level 1', async () => {
+    const run = await explain('1', '--format', 'json', INPUT);
+    expect(run.code).toBe(0);
+    const out = JSON.parse(run.stdout) as JsonObject;
+    expect(Object.keys(out)).toEqual(['decision', 'body', 'dropped', 'hashed', 'unknown']);
+    expect(out['decision']).toBe('forward');
+    expect(out['dropped']).toEqual({ 'users[*].email': 2 });
+    expect(out['hashed']).toEqual({ deployment_id: 1, owner_id: 1, 'users[*].id': 2 });
+    expect(out['unknown']).toEqual({ hostname: 1 });
+
+    const body = out['body'] as { deployment_id: string; owner_id: string; version: string; users: JsonObject[] };
+    expect(Object.keys(body).sort()).toEqual(['deployment_id', 'owner_id', 'users', 'version']);
+    expect(body.version).toBe('v2.14.1');
+    expect(body.users.map((u) => Object.keys(u).sort())).toEqual([['created_at', 'id'], ['created_at', 'id']]);
+    // Pseudonyms keep the UUID form, never equal the original, and keep the owner-to-user join.
+    for (const id of [body.deployment_id, body.owner_id, body.users[0]!['id'], body.users[1]!['id']]) expect(id).toMatch(UUID);
+    expect(body.deployment_id).not.toBe(ORIGINAL.deployment);
+    expect(body.owner_id).not.toBe(ORIGINAL.owner);
+    expect(body.users[0]!['id']).toBe(body.owner_id);
+    expect(body.users[1]!['id']).not.toBe(body.owner_id);
+    expect(run.stdout).not.toMatch(/corp\.example/);
+  });
+
+  it('blocks at level 0: body null, nothing reported', async () => {
+    const run = await explain('0', '--format', 'json', INPUT);
+    expect(run.code).toBe(0);
+    const out = JSON.parse(run.stdout) as JsonObject;
+    expect(Object.keys(out)).toEqual(['decision', 'body', 'dropped', 'hashed', 'unknown']);
+    expect(out['decision']).toBe('block');
+    expect(out['body']).toBeNull();
+  });
+
+  it('passes the named fields unchanged at level 2 and still drops what no rule names', async () => {
+    const input = JSON.parse(await fs.readFile(INPUT, 'utf8')) as JsonObject;
+    const run = await explain('2', '--format', 'json', INPUT);
+    expect(run.code).toBe(0);
+    const out = JSON.parse(run.stdout) as JsonObject;
+    const { hostname: _dropped, ...expected } = input;
+    expect(out['body']).toEqual(expected);
+    expect(out['unknown']).toEqual({ hostname: 1 });
+  });
+
+  it('reads the payload from stdin with -', async () => {
+    const fromFile = await explain('2', '--format', 'json', INPUT);
+    const fromStdin = await telegate(['policy', 'explain', '--vendor', 'acme', '--endpoint', '/report', '--level', '2',
+      '--policies', POLICIES, '--format', 'json', '-'], await fs.readFile(INPUT));
+    expect(fromStdin.code).toBe(0);
+    expect(fromStdin.stdout).toBe(fromFile.stdout);
+  });
+
+  it('keeps integers beyond 2^53 exact', async () => {
+    const dir = await tempDir();
+    const file = path.join(dir, 'big.json');
+    await fs.writeFile(file, '{"version": "v1", "users": [{"created_at": 18446744073709551615}]}');
+    const run = await explain('2', '--format', 'json', file);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain('"created_at":18446744073709551615');
+  });
+});
+
+describe('telegate policy explain, human form', () => {
+  it('shows the body sent and the dropped, hashed and unknown paths with counts, without original values', async () => {
+    const run = await explain('1', INPUT);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/acme POST \/report at level 1: forward/);
+    expect(run.stdout).toContain('"version": "v2.14.1"');
+    expect(run.stdout).toMatch(/dropped: 1 field, 2 values\n\s+users\[\*\]\.email\s+2/);
+    expect(run.stdout).toMatch(/hashed: 3 fields, 4 values/);
+    expect(run.stdout).toMatch(/\s+users\[\*\]\.id\s+2/);
+    expect(run.stdout).toMatch(/unknown: 1 field, 1 value\n\s+hostname\s+1/);
+    for (const original of [...Object.values(ORIGINAL), 'ada@corp.example', 'build-01.corp.example']) {
+      expect(run.stdout).not.toContain(original);
+    }
+    expect(run.stdout).not.toMatch(/\u001b\[/); // no colour when not on a terminal
+  });
+
+  it('says so on stderr when pseudonyms use a throw-away key', async () => {
+    const run = await explain('1', INPUT);
+    expect(run.stderr).toMatch(/random key/);
+  });
+
+  it('shows the local reply at level 0', async () => {
+    const run = await explain('0', INPUT);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/block/);
+    expect(run.stdout).toMatch(/202/);
+  });
+});
+
+describe('telegate policy explain, bad input', () => {
+  it('exits 2 naming an unknown vendor and the known ones', async () => {
+    const run = await telegate(['policy', 'explain', '--vendor', 'nosuch', '--endpoint', '/report', '--level', '1',
+      '--policies', POLICIES, INPUT]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/unknown vendor "nosuch"/);
+    expect(run.stderr).toMatch(/acme/);
+    expect(run.stdout).toBe('');
+  });
+
+  it('exits 2 naming an unknown endpoint and the declared ones', async () => {
+    const run = await telegate(['policy', 'explain', '--vendor', 'acme', '--endpoint', '/snapshot', '--level', '1',
+      '--policies', POLICIES, INPUT]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/unknown endpoint "\/snapshot"/);
+    expect(run.stderr).toMatch(/\/report/);
+  });
+
+  it('exits 2 with the parse detail when the payload is not JSON', async () => {
+    const dir = await tempDir();
+    const file = path.join(dir, 'bad.json');
+    await fs.writeFile(file, '{"version": "v1",');
+    const run = await explain('1', file);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/not usable JSON \(invalid-json\): .+/);
+    expect(run.stdout).toBe('');
+  });
+
+  it('exits 2 when the payload file cannot be read', async () => {
+    const dir = await tempDir();
+    const run = await explain('1', path.join(dir, 'absent.json'));
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/ENOENT/);
+  });
+});
