@@ -6,7 +6,7 @@
  */
 import type { JsonArray, JsonObject, JsonValue } from '../json/types';
 import { formatKey } from './paths';
-import { ACT_ALLOW, ACT_DROP, ACT_HASH, type State } from './states';
+import { ACT_ALLOW, ACT_DROP, ACT_HASH, ACT_UNKNOWN, type State } from './states';
 import type { PathCounts, Pseudonymizer, TransformResult } from './types';
 
 /** Per-call report counters, keyed by report path. */
@@ -60,8 +60,13 @@ function act(state: State, value: JsonValue, r: Reports, parent: State, key: str
 }
 
 function visit(state: State, value: JsonValue, r: Reports, parent: State, key: string): JsonValue | undefined {
-  if (!state.enter || typeof value !== 'object' || value === null) return act(state, value, r, parent, key);
-  return Array.isArray(value) ? visitArray(state, value, r) : visitObject(state, value, r);
+  if (state.enter && typeof value === 'object') {
+    if (value !== null) return Array.isArray(value) ? visitArray(state, value, r) : visitObject(state, value, r);
+    // A null where rules name members is an empty collection as Go and others encode it (`users: null`):
+    // it carries nothing, like the `{}` or `[]` it would otherwise become, so it passes unreported.
+    if (state.action === ACT_UNKNOWN) return null;
+  }
+  return act(state, value, r, parent, key);
 }
 
 /*

@@ -97,6 +97,14 @@ describe('default deny', () => {
     expect(r.unknown).toEqual({ a: 1 });
   });
 
+  test('null where rules name members passes as null (an empty collection as Go encodes it)', async () => {
+    const r = await run({ 'users[*].id': 'allow', 'meta.version': 'allow', 'gone[*].id': 'allow', gone: 'drop' },
+      { users: null, meta: null, gone: null, other: null });
+    expect(r.body).toEqual({ users: null, meta: null });
+    expect(r.dropped).toEqual({ gone: 1 });
+    expect(r.unknown).toEqual({ other: 1 });
+  });
+
   test('a root that is not an object: nothing is covered, the body is {}', async () => {
     for (const body of [[1, 2], 'text', 3, null, true] as JsonValue[]) {
       const r = await run({ '*': 'allow' }, body);
