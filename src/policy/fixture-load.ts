@@ -3,6 +3,7 @@
  * value, with every input and expected-body file resolved relative to the fixture and parsed exactly.
  * A malformed fixture gives errors naming file, line, column and key, like a malformed policy.
  */
+import { MIN_KEY_BYTES } from './pseudonymize';
 import { readFileSync } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
 import { parseJson } from '../json/parse';
@@ -180,6 +181,9 @@ function readFixture(reader: FixtureReader, document: unknown, file: string): Fi
   const endpoint = reader.string(document['endpoint'], ['endpoint'], 'the endpoint path, e.g. /snapshot');
   const name = document['name'] === undefined ? basename(file, '.test.yaml') : reader.string(document['name'], ['name'], 'a name');
   const key = document['key'] === undefined ? FIXTURE_TEST_KEY : reader.string(document['key'], ['key'], 'the hash key for this fixture');
+  if (key !== undefined && Buffer.byteLength(key, 'utf8') < MIN_KEY_BYTES) {
+    reader.fail(['key'], 'fixture-schema', `the hash key must be at least ${MIN_KEY_BYTES} bytes, as the gateway's must`);
+  }
 
   let input: JsonValue | undefined;
   if ((document['input'] === undefined) === (document['body'] === undefined)) {

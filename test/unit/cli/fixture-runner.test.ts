@@ -48,11 +48,11 @@ describe('fixture runner', () => {
 
   it('uses the fixture\'s own key when it names one', async () => {
     const fixed = String(createPseudonymizer(Buffer.from('telegate-fixture-key', 'utf8')).pseudonymize(DEPLOYMENT));
-    const own = String(createPseudonymizer(Buffer.from('another key', 'utf8')).pseudonymize(DEPLOYMENT));
+    const own = String(createPseudonymizer(Buffer.from('another key, 16+ bytes', 'utf8')).pseudonymize(DEPLOYMENT));
     expect(own).not.toBe(fixed);
-    const withOwn = run(await deploymentFixture(own, 'key: another key\n'));
+    const withOwn = run(await deploymentFixture(own, 'key: another key, 16+ bytes\n'));
     expect(withOwn.ok && withOwn.value[0]!.ok).toBe(true);
-    const withFixed = run(await deploymentFixture(fixed, 'key: another key\n'));
+    const withFixed = run(await deploymentFixture(fixed, 'key: another key, 16+ bytes\n'));
     expect(withFixed.ok && withFixed.value[0]!.ok).toBe(false);
   });
 
