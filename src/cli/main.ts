@@ -56,10 +56,9 @@ function buildProgram(io: CliIO, run: (action: Action) => void): Command {
     .requiredOption('--endpoint <path>', 'endpoint path, e.g. /snapshot')
     .requiredOption('--level <level>', 'telemetry level: 0, 1 or 2', parseLevel)
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
-    .option('--policies <dir>', 'policy folder (default: the configuration\'s, else TELEGATE_POLICIES, else policies)')
-    .option('--config <file>', 'gateway configuration, for its policy folder and hash key')
+    .option('--policies <dir>', 'policy folder or file (default: TELEGATE_POLICIES, else policies)')
     .argument('<file>', 'payload file, or - for stdin')
-    .action((file: string, opts: { vendor: string; endpoint: string; level: Level; format: 'text' | 'json'; policies?: string; config?: string }) =>
+    .action((file: string, opts: { vendor: string; endpoint: string; level: Level; format: 'text' | 'json'; policies?: string }) =>
       run(() => runPolicyExplain({ ...opts, file }, io)));
 
   policy.command('test')
@@ -73,7 +72,7 @@ function buildProgram(io: CliIO, run: (action: Action) => void): Command {
 
   audit.command('verify')
     .description('check the hash chain and every record; exit 1 naming the first bad record')
-    .argument('[dir]', 'audit folder (default: the configuration\'s audit.dir)')
+    .argument('[dir]', 'audit folder (default: TELEGATE_AUDIT_DIR, else ./audit)')
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
     .action((dir: string | undefined, opts: { format: 'text' | 'json' }) => run(async () => {
       const { runAuditVerify } = require('./audit-verify') as { runAuditVerify: typeof RunAuditVerify };

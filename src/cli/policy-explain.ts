@@ -2,9 +2,7 @@
  * `telegate policy explain`: apply one vendor endpoint's policy at one level to a payload (a file or stdin)
  * and show what would leave, with the very engine the gateway runs.
  *
- * Pseudonyms depend on the key. With TELEGATE_HASH_KEY or --config, explain uses the gateway's key, so
- * its output matches what the vendor receives; otherwise a random key for this run only, and a note says
- * so (a key is never generated into a data folder by a read-only command).
+ * Where the policies and the hash key come from is explain-context.ts's business.
  */
 import { readFile } from 'node:fs/promises';
 import { parseJson } from '../json/parse';
@@ -21,9 +19,8 @@ export interface PolicyExplainOptions {
   endpoint: string;
   level: Level;
   format: 'text' | 'json';
-  /** A policy folder or file; overrides the configuration's. */
+  /** A policy folder or file; overrides TELEGATE_POLICIES. */
   policies?: string;
-  config?: string;
   /** Payload file, or `-` for stdin. */
   file: string;
 }
@@ -72,7 +69,7 @@ export async function runPolicyExplain(options: PolicyExplainOptions, io: CliIO)
   }
 
   if (key.kind === 'ephemeral') {
-    io.stderr('policy explain: no hash key given (TELEGATE_HASH_KEY or --config): pseudonyms use a random key for this run and differ from the gateway\'s\n');
+    io.stderr('policy explain: no hash key (TELEGATE_HASH_KEY, or a key generated in the data folder): pseudonyms use a random key for this run and differ from the gateway\'s\n');
   }
   const result = transform(endpoint, options.level, parsed.value, createPseudonymizer(key.bytes));
 
