@@ -8,8 +8,10 @@ import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { load } from 'js-yaml';
 import type { JsonObject, JsonValue } from '../../../src/json/types';
+import { type Endpoint, createPseudonymizer, loadPolicyFile, transform } from '../../../src/policy';
 import {
   AUTOMATISCH_WRITE_KEY,
+  EXAMPLE_IDENTITY,
   type CaptureServer,
   type CapturedRequest,
   type RudderSdkMajor,
@@ -63,10 +65,14 @@ function batchOf(request: CapturedRequest): JsonObject[] {
   return request.json['batch'].filter(isObject);
 }
 
+const host = currentHost();
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+const ROW_IDS = ['flowId', 'stepId', 'executionId', 'executionStepId', 'connectionId'];
+
 async function capture(version: RudderSdkMajor): Promise<CapturedRequest[]> {
   const server: CaptureServer = await startCaptureServer();
   try {
-    const calls = automatischTrackCalls(undefined, currentHost());
+    const calls = automatischTrackCalls(EXAMPLE_IDENTITY, host);
     const run = await runRudderClient({ version, url: server.url, events: calls });
     expect(run).toMatchObject({ exitCode: 0, timedOut: false });
     expect(run.results).toEqual(calls.map((c) => ({ event: c.event, error: null })));
@@ -142,5 +148,59 @@ describe('Automatisch telemetry through the real RudderStack SDK', () => {
   it('names every event kind Automatisch sends, and no other', () => {
     const sent = new Set(automatischTrackCalls().map((c) => c.event));
     expect([...pack.perEvent.keys()].sort()).toEqual([...sent].sort());
+  });
+});
+
+describe('the pack applied to batches the real SDK sent', () => {
+  const captured = new Map<RudderSdkMajor, CapturedRequest[]>();
+  let endpoint: Endpoint;
+  const pseudonymizer = createPseudonymizer(Buffer.from('automatisch-capture-test-key', 'utf8'));
+
+  beforeAll(async () => {
+    const loaded = await loadPolicyFile(POLICY_FILE);
+    if (!loaded.ok) throw new Error(`policies/automatisch.yaml does not load: ${JSON.stringify(loaded.errors)}`);
+    const batchEndpoint = loaded.value.endpoints.get('/v1/batch');
+    if (batchEndpoint === undefined) throw new Error('policies/automatisch.yaml has no /v1/batch endpoint');
+    endpoint = batchEndpoint;
+    captured.set(1, await capture(1));
+    captured.set(3, await capture(3));
+  });
+
+  const bodies = (version: RudderSdkMajor): JsonValue[] =>
+    (captured.get(version) ?? []).map((r) => r.json).filter((b): b is JsonValue => b !== undefined);
+
+  it.each([1, 3] as const)('level 2 forwards SDK %i batches unchanged, with nothing unknown, dropped or hashed', (version) => {
+    for (const body of bodies(version)) {
+      expect(transform(endpoint, 2, body, pseudonymizer)).toEqual({ decision: 'forward', body, dropped: {}, hashed: {}, unknown: {} });
+    }
+  });
+
+  it.each([1, 3] as const)('level 1 keeps every SDK %i event, with nothing unknown and no identifying original left', (version) => {
+    const originals = [EXAMPLE_IDENTITY.organizationId, EXAMPLE_IDENTITY.instanceId, host.operatingSystem.version];
+    const flowIds = new Set<string>();
+    for (const body of bodies(version)) {
+      const result = transform(endpoint, 1, body, pseudonymizer);
+      expect(result.unknown).toEqual({});
+      const input = isObject(body) && Array.isArray(body['batch']) ? body['batch'].filter(isObject) : [];
+      const output = isObject(result.body) && Array.isArray(result.body['batch']) ? result.body['batch'].filter(isObject) : [];
+      expect(output.map((m) => m['event'])).toEqual(input.map((m) => m['event']));
+
+      const sent = JSON.stringify(result.body);
+      for (const original of originals) expect(sent).not.toContain(original);
+      input.forEach((message, i) => {
+        const inProps = message['properties'];
+        const outProps = output[i]?.['properties'];
+        if (!isObject(inProps) || !isObject(outProps)) throw new Error('a message without properties');
+        expect(sent).not.toContain(String(message['messageId']));
+        expect(outProps).not.toHaveProperty('name');
+        for (const id of ROW_IDS.filter((k) => k in inProps)) {
+          expect(sent).not.toContain(String(inProps[id]));
+          expect(String(outProps[id])).toMatch(UUID);
+        }
+        if (typeof outProps['flowId'] === 'string') flowIds.add(outProps['flowId']);
+      });
+    }
+    // Every event of the one flow carries the same pseudonym: the vendor can still join them.
+    expect(flowIds.size).toBe(1);
   });
 });
