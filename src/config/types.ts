@@ -1,19 +1,39 @@
-/** The gateway's configuration after defaults and environment overrides (SPEC §4). */
+/** The gateway's configuration after defaults, the file and environment overrides (SPEC §4). */
 import type { Level } from '../policy/types';
+
+/** pino's levels; `silent` turns telegate's own log off. */
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+export const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
 export interface ListenConfig { host: string; port: number; tls?: { cert: string; key: string } }
 
+export interface AdminConfig {
+  host: string;
+  port: number;
+  /** Bearer token for state-changing and audit-reading admin requests. A secret: never log it (see redactedConfig). */
+  token?: string;
+}
+
+/** The enforced level of one vendor, and an upstream URL that replaces the policy's. */
 export interface VendorConfig { level: Level; upstream?: string }
 
+export interface AuditConfig { dir: string; replica?: string; max_file_bytes: number; fsync: boolean }
+
+export interface LimitsConfig { body_bytes: number; inflated_bytes: number; depth: number }
+
+/** Every path is absolute: resolved against the working directory telegate was started in. */
 export interface GatewayConfig {
   listen: ListenConfig;
-  admin: { host: string; port: number; token?: string };
+  admin: AdminConfig;
   policies: string;
   data_dir: string;
+  /** Vendors the file or the environment names. A vendor known only from its policy file gets `defaultLevel`. */
   vendors: Record<string, VendorConfig>;
-  audit: { dir: string; replica?: string; max_file_bytes: number; fsync: boolean };
+  /** The level of a vendor that `vendors` does not name: 1, or TELEGATE_LEVEL. Use vendorSettings(). */
+  defaultLevel: Level;
+  audit: AuditConfig;
   hash: { key_file: string | null };
-  limits: { body_bytes: number; inflated_bytes: number; depth: number };
+  limits: LimitsConfig;
   upstream: { timeout_ms: number };
-  log: { level: string };
+  log: { level: LogLevel };
 }

@@ -1,0 +1,36 @@
+/**
+ * The built-in configuration (SPEC §4): what runs with no file and no environment overrides.
+ * Paths are relative here; loadConfig resolves them against the working directory.
+ */
+import type { GatewayConfig, VendorConfig } from './types';
+
+const MIB = 1024 * 1024;
+
+/** A fresh copy each call, so no caller can change the defaults another one sees. */
+export function defaultConfig(): GatewayConfig {
+  return {
+    listen: { host: '0.0.0.0', port: 8080 },
+    admin: { host: '127.0.0.1', port: 9090 },
+    policies: './policies',
+    data_dir: './data',
+    // Empty: the gateway serves every vendor that has a policy file, at defaultLevel.
+    vendors: {},
+    defaultLevel: 1,
+    audit: { dir: './audit', max_file_bytes: 256 * MIB, fsync: true },
+    hash: { key_file: null },
+    // A 5,000-user Coder snapshot is ~50 MB.
+    limits: { body_bytes: 64 * MIB, inflated_bytes: 256 * MIB, depth: 128 },
+    upstream: { timeout_ms: 30_000 },
+    log: { level: 'info' },
+  };
+}
+
+/**
+ * The level and upstream override of one vendor: its entry in `vendors`, else `defaultLevel` and the
+ * policy's own upstream. The gateway asks this for every vendor it has a policy file for.
+ */
+export function vendorSettings(config: GatewayConfig, vendor: string): VendorConfig {
+  // Own-property lookup: a vendor named like an Object.prototype member must not find one.
+  const entry = Object.hasOwn(config.vendors, vendor) ? config.vendors[vendor] : undefined;
+  return entry ?? { level: config.defaultLevel };
+}

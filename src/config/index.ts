@@ -1,0 +1,10 @@
+/** The gateway configuration (SPEC §4): what `telegate serve` uses from this folder. */
+export type { AdminConfig, AuditConfig, GatewayConfig, LimitsConfig, ListenConfig, LogLevel, VendorConfig } from './types';
+export { LOG_LEVELS } from './types';
+export type { ConfigFile } from './schema';
+export { configFileSchema } from './schema';
+export { defaultConfig, vendorSettings } from './defaults';
+export { readEnvOverrides, type EnvOverrides, type EnvResult } from './env';
+export { loadConfig, type LoadConfigOptions, type LoadConfigResult } from './load';
+export { isLoopbackHost } from './loopback';
+export { redactedConfig, REDACTED } from './redact';

@@ -1,0 +1,70 @@
+/**
+ * The JSON Schema of the configuration file. Every key is optional (a missing key keeps its default) and
+ * every mapping is closed (`additionalProperties: false`), so a misspelt key stops the start naming it
+ * instead of silently leaving a default in force. `description` on a pattern is the message shown when
+ * the value does not match it (see schema-errors.ts).
+ */
+import type { Level } from '../policy/types';
+import { LOG_LEVELS, type LogLevel } from './types';
+
+/** What a configuration file may hold, once it passed the schema. */
+export interface ConfigFile {
+  listen?: { host?: string; port?: number; tls?: { cert: string; key: string } };
+  admin?: { host?: string; port?: number; token?: string };
+  policies?: string;
+  data_dir?: string;
+  vendors?: Record<string, { level?: Level; upstream?: string }>;
+  audit?: { dir?: string; replica?: string; max_file_bytes?: number; fsync?: boolean };
+  hash?: { key_file?: string | null };
+  limits?: { body_bytes?: number; inflated_bytes?: number; depth?: number };
+  upstream?: { timeout_ms?: number };
+  log?: { level?: LogLevel };
+}
+
+/** The same names a policy file may use for its vendor (src/policy/schema.ts). */
+export const VENDOR_NAME = '^[a-z][a-z0-9-]*$';
+export const VENDOR_NAME_RULE = 'is not a vendor name (lower-case letters, digits and "-", starting with a letter)';
+
+/** A replica's name goes into audit file names, so it must be safe there. */
+export const REPLICA_NAME = '^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$';
+export const REPLICA_NAME_RULE = 'must be 1 to 64 letters, digits, "_" or "-", starting with a letter or digit';
+
+export const HTTP_URL = '^https?://';
+export const HTTP_URL_RULE = 'must be an http:// or https:// URL';
+
+const text = { type: 'string', minLength: 1 } as const;
+const port = { type: 'integer', minimum: 0, maximum: 65535 } as const;
+const positive = { type: 'integer', minimum: 1 } as const;
+
+function closed(properties: Record<string, unknown>, required: string[] = []): Record<string, unknown> {
+  return { type: 'object', additionalProperties: false, properties, ...(required.length ? { required } : {}) };
+}
+
+export const configFileSchema = closed({
+  listen: closed({
+    host: text,
+    port,
+    tls: closed({ cert: text, key: text }, ['cert', 'key']),
+  }),
+  admin: closed({ host: text, port, token: text }),
+  policies: text,
+  data_dir: text,
+  vendors: {
+    type: 'object',
+    propertyNames: { pattern: VENDOR_NAME, description: VENDOR_NAME_RULE },
+    additionalProperties: closed({
+      level: { enum: [0, 1, 2] },
+      upstream: { type: 'string', pattern: HTTP_URL, description: HTTP_URL_RULE },
+    }),
+  },
+  audit: closed({
+    dir: text,
+    replica: { type: 'string', pattern: REPLICA_NAME, description: REPLICA_NAME_RULE },
+    max_file_bytes: positive,
+    fsync: { type: 'boolean' },
+  }),
+  hash: closed({ key_file: { type: ['string', 'null'], minLength: 1 } }),
+  limits: closed({ body_bytes: positive, inflated_bytes: positive, depth: positive }),
+  upstream: closed({ timeout_ms: positive }),
+  log: closed({ level: { enum: [...LOG_LEVELS] } }),
+});

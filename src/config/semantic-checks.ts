@@ -1,0 +1,52 @@
+/**
+ * Checks the schema cannot make: the TLS files can be read now (rather than failing at the first
+ * connection), vendor upstream URLs parse, and the two ports do not collide. They run on the merged
+ * configuration; `fileLabel` prefixes the keys only the file can set.
+ */
+import { constants } from 'node:fs';
+import { access, stat } from 'node:fs/promises';
+import { upstreamUrlProblem } from './upstream-url';
+import type { ConfigFile } from './schema';
+import type { GatewayConfig } from './types';
+
+const WILDCARD_HOSTS = new Set(['0.0.0.0', '::', '[::]']);
+
+export async function semanticErrors(config: GatewayConfig, file: ConfigFile, fileLabel: string | undefined): Promise<string[]> {
+  const errors: string[] = [];
+  const inFile = (key: string, message: string): string => `${fileLabel === undefined ? '' : `${fileLabel}: `}${key}: ${message}`;
+
+  const tls = config.listen.tls;
+  if (tls) {
+    for (const [key, filePath] of [['listen.tls.cert', tls.cert], ['listen.tls.key', tls.key]] as const) {
+      const problem = await unreadable(filePath);
+      if (problem !== undefined) errors.push(inFile(key, `cannot read ${filePath}: ${problem}`));
+    }
+  }
+
+  // Only the file's upstreams: TELEGATE_UPSTREAM_<VENDOR> was checked when the environment was read.
+  for (const [vendor, entry] of Object.entries(file.vendors ?? {})) {
+    const problem = entry.upstream === undefined ? undefined : upstreamUrlProblem(entry.upstream);
+    if (problem !== undefined) errors.push(inFile(`vendors.${vendor}.upstream`, problem));
+  }
+
+  const { listen, admin } = config;
+  const sameAddress = listen.host === admin.host || WILDCARD_HOSTS.has(listen.host) || WILDCARD_HOSTS.has(admin.host);
+  if (listen.port !== 0 && listen.port === admin.port && sameAddress) {
+    errors.push(`admin.port: ${admin.port} is also listen.port; the admin port must be a port of its own`);
+  }
+  return errors;
+}
+
+async function unreadable(filePath: string): Promise<string | undefined> {
+  try {
+    const s = await stat(filePath);
+    if (!s.isFile()) return 'not a file';
+    await access(filePath, constants.R_OK);
+    return undefined;
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return 'no such file';
+    if (code === 'EACCES' || code === 'EPERM') return 'permission denied';
+    return code ?? 'cannot be read';
+  }
+}
