@@ -1,0 +1,63 @@
+/**
+ * `telegate audit drift`: the unknown field paths (removed by default deny because no rule names them)
+ * by vendor, endpoint and client version, with how often and when first and last seen. A new client
+ * version that starts sending a field shows up here as a row with a recent first-seen. Only the
+ * aggregates are kept: memory grows with the number of distinct paths, not with the log.
+ */
+import { egressOf } from './search';
+import { noteUnreadable, scanAll, type AuditScan, type ScanOptions } from './record-scan';
+
+export interface DriftRow {
+  vendor: string;
+  endpoint: string;
+  /** null when the client sent no version. */
+  client_version: string | null;
+  path: string;
+  /** Occurrences, summed over the records' counts. */
+  count: number;
+  /** Records (requests) that had it. */
+  requests: number;
+  first_seen: string;
+  last_seen: string;
+}
+
+export interface DriftOptions extends Omit<ScanOptions, 'since'> { vendor?: string }
+
+/** `ts` is ISO 8601 UTC with milliseconds, so string order is time order. */
+const earlier = (a: string, b: string): string => (a <= b ? a : b);
+const later = (a: string, b: string): string => (a >= b ? a : b);
+
+export async function driftReport(scan: AuditScan, options: DriftOptions = {}): Promise<DriftRow[]> {
+  const rows = new Map<string, DriftRow>();
+  for await (const r of scanAll(scan, options)) {
+    if (r.record.type !== 'egress') continue;
+    const e = egressOf(r);
+    if (!e) {
+      noteUnreadable(scan.notes, r, 'not a well-formed egress record');
+      continue;
+    }
+    if (options.vendor !== undefined && e.vendor !== options.vendor) continue;
+    for (const [path, n] of Object.entries(e.unknown)) {
+      const version = e.client_version ?? null;
+      const key = JSON.stringify([e.vendor, e.endpoint, version, path]);
+      const row = rows.get(key);
+      if (row) {
+        row.count += n;
+        row.requests++;
+        row.first_seen = earlier(row.first_seen, e.ts);
+        row.last_seen = later(row.last_seen, e.ts);
+      } else {
+        rows.set(key, { vendor: e.vendor, endpoint: e.endpoint, client_version: version, path, count: n, requests: 1, first_seen: e.ts, last_seen: e.ts });
+      }
+    }
+  }
+  return [...rows.values()].sort(compareRows);
+}
+
+function compareRows(a: DriftRow, b: DriftRow): number {
+  return cmp(a.vendor, b.vendor) || cmp(a.endpoint, b.endpoint) || cmp(a.client_version ?? '', b.client_version ?? '') || cmp(a.path, b.path);
+}
+
+function cmp(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}

@@ -1,0 +1,92 @@
+/**
+ * Typed views of the records the queries read: an egress record without its body (the body stays a byte
+ * range in the line until `show` asks for it) and an outcome. A line that does not have the documented
+ * shape gives no entry; the queries skip it and count it, and `telegate audit verify` names it.
+ */
+import type { AuditRecord, Decision } from '../types';
+
+/** Field path (array indices written `[*]`) -> count, as the records write them. */
+export type FieldCounts = Record<string, number>;
+
+/** Where a record is: for messages and for `show`. */
+export interface RecordLocation { file: string; line: number; seq: number }
+
+export interface EgressEntry extends RecordLocation {
+  ts: string;
+  id: string;
+  vendor: string;
+  endpoint: string;
+  level: number;
+  policy: string;
+  decision: Decision;
+  reason?: string;
+  upstream?: string;
+  client: string;
+  client_version?: string;
+  body_sha256?: string;
+  bytes: number;
+  dropped: FieldCounts;
+  hashed: FieldCounts;
+  unknown: FieldCounts;
+}
+
+export interface OutcomeEntry {
+  ts: string;
+  id: string;
+  status?: number;
+  ms?: number;
+  error?: string;
+}
+
+const DECISIONS: readonly string[] = ['forwarded', 'blocked', 'rejected'];
+
+const isString = (v: unknown): v is string => typeof v === 'string';
+const isCount = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
+
+function counts(v: unknown): FieldCounts | undefined {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) return undefined;
+  const out: FieldCounts = {};
+  for (const [k, n] of Object.entries(v)) {
+    if (!isCount(n)) return undefined;
+    out[k] = n;
+  }
+  return out;
+}
+
+function optionalString(r: AuditRecord, key: string): string | undefined | null {
+  const v = r[key];
+  if (v === undefined) return undefined;
+  return isString(v) ? v : null;
+}
+
+export function toEgressEntry(r: AuditRecord, at: { file: string; line: number }): EgressEntry | undefined {
+  if (r.type !== 'egress') return undefined;
+  const { id, vendor, endpoint, level, policy, decision, client, bytes } = r;
+  if (!isString(id) || !isString(vendor) || !isString(endpoint) || !isString(policy) || !isString(client)) return undefined;
+  if (!isString(decision) || !DECISIONS.includes(decision)) return undefined;
+  if (typeof level !== 'number' || !isCount(bytes) || !isString(r.ts) || typeof r.seq !== 'number') return undefined;
+  const dropped = counts(r['dropped']);
+  const hashed = counts(r['hashed']);
+  const unknown = counts(r['unknown']);
+  if (!dropped || !hashed || !unknown) return undefined;
+  const entry: EgressEntry = {
+    file: at.file, line: at.line, seq: r.seq, ts: r.ts, id, vendor, endpoint, level, policy,
+    decision: decision as Decision, client, bytes, dropped, hashed, unknown,
+  };
+  for (const key of ['reason', 'upstream', 'client_version', 'body_sha256'] as const) {
+    const v = optionalString(r, key);
+    if (v === null) return undefined;
+    if (v !== undefined) entry[key] = v;
+  }
+  return entry;
+}
+
+export function toOutcomeEntry(r: AuditRecord): OutcomeEntry | undefined {
+  if (r.type !== 'outcome' || !isString(r['id']) || !isString(r.ts)) return undefined;
+  const out: OutcomeEntry = { ts: r.ts, id: r['id'] };
+  const { status, ms, error } = r;
+  if (typeof status === 'number') out.status = status;
+  if (typeof ms === 'number') out.ms = ms;
+  if (isString(error)) out.error = error;
+  return out;
+}
