@@ -9,6 +9,7 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { LEVELS, type Level } from '../policy/types';
 import type { runAuditVerify as RunAuditVerify } from './audit-verify';
+import { registerAuditQueryCommands } from './audit-query-commands';
 import { EXIT_OK, EXIT_USAGE, processIO, type CliIO } from './io';
 import { runPolicyCheck } from './policy-check';
 import { runPolicyExplain } from './policy-explain';
@@ -78,6 +79,8 @@ function buildProgram(io: CliIO, run: (action: Action) => void): Command {
       const { runAuditVerify } = require('./audit-verify') as { runAuditVerify: typeof RunAuditVerify };
       return runAuditVerify(dir, opts, io);
     }));
+
+  registerAuditQueryCommands(audit, io, run);
 
   return program;
 }

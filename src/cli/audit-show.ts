@@ -1,0 +1,94 @@
+/**
+ * `telegate audit show ID [DIR] [--format text|json]`: one request as the log holds it — the egress
+ * record, its outcome, what was dropped, hashed and unknown, and the body exactly as it was sent,
+ * re-indented without being parsed (integers beyond 2^53 keep every digit). Exit 1 when no egress record
+ * has that id.
+ */
+import type { OutcomeEntry } from '../audit/query/entries';
+import { planScan } from '../audit/query/record-scan';
+import { findRequest, type ShownRequest } from '../audit/query/show';
+import { indentJsonChunks } from '../json/indent';
+import { auditFolder, checkAuditFolder, printScanNotes, systemErrorCode } from './audit-folder';
+import { countsSum } from './audit-table';
+import { EXIT_CHECK_FAILED, EXIT_OK, EXIT_USAGE, type CliIO } from './io';
+import { scanProgress } from './scan-progress';
+
+export interface AuditShowOptions { format: 'text' | 'json' }
+
+const COMMAND = 'telegate audit show';
+
+function outcomeLine(decision: string, o: OutcomeEntry | null): string {
+  if (o === null) return decision === 'forwarded' ? 'none recorded' : `none (nothing was forwarded: ${decision})`;
+  const ms = o.ms === undefined ? '' : ` after ${o.ms} ms`;
+  if (o.error !== undefined) return `error${ms}: ${o.error} (at ${o.ts})`;
+  return `HTTP ${o.status ?? '?'}${ms} (at ${o.ts})`;
+}
+
+function countsBlock(label: string, counts: Record<string, number>): string {
+  const paths = Object.keys(counts).sort();
+  if (paths.length === 0) return `${label.padEnd(10)}none\n`;
+  const width = Math.max(...paths.map((p) => p.length));
+  const lines = paths.map((p) => `  ${p.padEnd(width)}  ${counts[p]}\n`).join('');
+  return `${label.padEnd(10)}${paths.length} path(s), ${countsSum(counts)} field(s)\n${lines}`;
+}
+
+function writeText(shown: ShownRequest, io: CliIO): void {
+  const e = shown.egress;
+  const rows: [string, string | undefined][] = [
+    ['request', e.id],
+    ['time', e.ts],
+    ['record', `${e.file}:${e.line} (seq ${e.seq})`],
+    ['vendor', e.vendor],
+    ['endpoint', e.endpoint],
+    ['level', String(e.level)],
+    ['decision', e.reason === undefined ? e.decision : `${e.decision}: ${e.reason}`],
+    ['upstream', e.upstream],
+    ['client', e.client_version === undefined ? e.client : `${e.client} (version ${e.client_version})`],
+    ['policy', e.policy],
+    ['sent', e.body_sha256 === undefined ? 'nothing' : `${e.bytes} bytes, sha256 ${e.body_sha256}`],
+    ['outcome', outcomeLine(e.decision, shown.outcome)],
+  ];
+  io.stdout(rows.filter((r): r is [string, string] => r[1] !== undefined).map(([k, v]) => `${k.padEnd(10)}${v}\n`).join(''));
+  io.stdout(countsBlock('dropped', e.dropped) + countsBlock('hashed', e.hashed) + countsBlock('unknown', e.unknown));
+  if (shown.body === undefined) return;
+  io.stdout('body as sent:\n');
+  for (const chunk of indentJsonChunks(shown.body.toString('utf8'))) io.stdout(chunk);
+  io.stdout('\n');
+}
+
+function writeJson(shown: ShownRequest, io: CliIO): void {
+  const { file, line, ...fields } = shown.egress;
+  const head = JSON.stringify({ ...fields, outcome: shown.outcome, file, line });
+  // The body goes in as the bytes that were sent, never through JSON.parse/stringify.
+  const text = shown.body === undefined ? head : `${head.slice(0, -1)},"body":${shown.body.toString('utf8')}}`;
+  for (const chunk of indentJsonChunks(text)) io.stdout(chunk);
+  io.stdout('\n');
+}
+
+export async function runAuditShow(id: string, dir: string | undefined, opts: AuditShowOptions, io: CliIO): Promise<number> {
+  const folder = auditFolder(dir);
+  const problem = await checkAuditFolder(folder);
+  if (problem) {
+    io.stderr(`${COMMAND}: ${problem}\n`);
+    return EXIT_USAGE;
+  }
+  const progress = scanProgress(io);
+  let shown: ShownRequest | undefined;
+  try {
+    const scan = await planScan(folder);
+    shown = await findRequest(scan, id, progress.onProgress ? { onProgress: progress.onProgress } : {});
+    progress.done();
+    printScanNotes(COMMAND, scan.notes, io);
+  } catch (err) {
+    progress.done();
+    io.stderr(`${COMMAND}: cannot read ${folder}: ${systemErrorCode(err)}\n`);
+    return EXIT_USAGE;
+  }
+  if (!shown) {
+    io.stderr(`${COMMAND}: no egress record with request id ${JSON.stringify(id)} in ${folder}\n`);
+    return EXIT_CHECK_FAILED;
+  }
+  if (opts.format === 'json') writeJson(shown, io);
+  else writeText(shown, io);
+  return EXIT_OK;
+}
