@@ -4,6 +4,7 @@
  * naming the key or variable, so one failed start shows everything to fix (SPEC §4: exit code 2).
  */
 import { readFile } from 'node:fs/promises';
+import path from 'node:path';
 import Ajv, { type ValidateFunction } from 'ajv';
 import * as yaml from 'js-yaml';
 import { defaultConfig } from './defaults';
@@ -18,7 +19,7 @@ export interface LoadConfigOptions {
   /** The file named on the command line; it wins over TELEGATE_CONFIG. */
   file?: string;
   env: NodeJS.ProcessEnv;
-  /** Where relative paths point; defaults to process.cwd(). */
+  /** Where relative paths (the file's own name too) point; defaults to process.cwd(). */
   cwd?: string;
 }
 
@@ -38,26 +39,28 @@ export async function loadConfig(options: LoadConfigOptions): Promise<LoadConfig
   const errors = env.ok ? [] : [...env.errors];
   const overrides: EnvOverrides = env.ok ? env.value : { vendorLevels: new Map(), vendorUpstreams: new Map() };
 
+  const cwd = options.cwd ?? process.cwd();
   const fileName = options.file ?? overrides.configFile;
   let file: ConfigFile = {};
   if (fileName !== undefined) {
-    const read = await readConfigFile(fileName);
+    const read = await readConfigFile(fileName, path.resolve(cwd, fileName));
     if (read.ok) file = read.value;
     else errors.push(...read.errors);
   }
   if (errors.length) return { ok: false, errors };
 
-  const config = mergeConfig(defaultConfig(), file, overrides, options.cwd ?? process.cwd());
+  const config = mergeConfig(defaultConfig(), file, overrides, cwd);
   const semantic = await semanticErrors(config, file, fileName);
   return semantic.length ? { ok: false, errors: semantic } : { ok: true, value: config };
 }
 
 type FileResult = { ok: true; value: ConfigFile } | { ok: false; errors: string[] };
 
-async function readConfigFile(fileName: string): Promise<FileResult> {
+/** `fileName` as the user wrote it names the file in messages; `absolute` is what is read. */
+async function readConfigFile(fileName: string, absolute: string): Promise<FileResult> {
   let source: string;
   try {
-    source = await readFile(fileName, 'utf8');
+    source = await readFile(absolute, 'utf8');
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a folder' : code ?? 'cannot be read';

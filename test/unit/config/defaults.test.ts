@@ -1,0 +1,82 @@
+/** With no file and no environment, telegate runs SPEC §4's built-in defaults. */
+import path from 'node:path';
+import { defaultConfig, loadConfig, vendorSettings, type GatewayConfig } from '../../../src/config';
+
+const CWD = path.resolve('/srv/telegate-run');
+
+async function load(options: Parameters<typeof loadConfig>[0]): Promise<GatewayConfig> {
+  const r = await loadConfig(options);
+  if (!r.ok) throw new Error(r.errors.join('\n'));
+  return r.value;
+}
+
+describe('built-in defaults', () => {
+  test('no file and an empty environment give SPEC §4 values, paths under the working directory', async () => {
+    // Written out from SPEC §4 and the configuration brief, not from defaults.ts.
+    expect(await load({ env: {}, cwd: CWD })).toEqual({
+      listen: { host: '0.0.0.0', port: 8080 },
+      admin: { host: '127.0.0.1', port: 9090 },
+      policies: '/srv/telegate-run/policies',
+      data_dir: '/srv/telegate-run/data',
+      vendors: {},
+      defaultLevel: 1,
+      audit: { dir: '/srv/telegate-run/audit', max_file_bytes: 268435456, fsync: true },
+      hash: { key_file: null },
+      limits: { body_bytes: 67108864, inflated_bytes: 268435456, depth: 128 },
+      upstream: { timeout_ms: 30000 },
+      log: { level: 'info' },
+    });
+  });
+
+  test('no admin token and no TLS unless configured', async () => {
+    const config = await load({ env: {}, cwd: CWD });
+    expect('token' in config.admin).toBe(false);
+    expect('tls' in config.listen).toBe(false);
+    expect('replica' in config.audit).toBe(false);
+  });
+
+  test('without cwd, relative paths resolve against the process working directory', async () => {
+    const config = await load({ env: {} });
+    expect(config.policies).toBe(path.join(process.cwd(), 'policies'));
+  });
+
+  test('environment variables that are not telegate\'s change nothing', async () => {
+    expect(await load({ env: { PATH: '/usr/bin', HOME: '/root', PORT: '1' }, cwd: CWD }))
+      .toEqual(await load({ env: {}, cwd: CWD }));
+  });
+
+  test('defaultConfig gives a fresh copy: changing one does not change the next', () => {
+    const a = defaultConfig();
+    a.listen.port = 1;
+    a.vendors['coder'] = { level: 2 };
+    const b = defaultConfig();
+    expect(b.listen.port).toBe(8080);
+    expect(b.vendors).toEqual({});
+  });
+});
+
+describe('vendorSettings', () => {
+  test('a vendor the configuration does not name runs at level 1 with its policy\'s upstream', async () => {
+    const config = await load({ env: {}, cwd: CWD });
+    expect(vendorSettings(config, 'coder')).toEqual({ level: 1 });
+  });
+
+  test('a configured vendor gets its entry', () => {
+    const config = defaultConfig();
+    config.vendors['coder'] = { level: 2, upstream: 'https://example.test' };
+    expect(vendorSettings(config, 'coder')).toEqual({ level: 2, upstream: 'https://example.test' });
+    expect(vendorSettings(config, 'automatisch')).toEqual({ level: 1 });
+  });
+
+  test('an unnamed vendor follows defaultLevel', () => {
+    const config = defaultConfig();
+    config.defaultLevel = 0;
+    expect(vendorSettings(config, 'automatisch')).toEqual({ level: 0 });
+  });
+
+  test('a vendor named like an Object member is still unconfigured', () => {
+    const config = defaultConfig();
+    expect(vendorSettings(config, 'constructor')).toEqual({ level: 1 });
+    expect(vendorSettings(config, 'tostring')).toEqual({ level: 1 });
+  });
+});
