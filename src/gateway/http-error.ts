@@ -1,0 +1,35 @@
+/**
+ * Every refusal the gateway gives an instance: an HTTP status, a stable machine-readable `error` code
+ * (also the audit record's `reason` and the metrics label) and a `detail` a person can act on. Details
+ * describe the request's shape, never its values: they go to the instance, the log and the audit file.
+ */
+import type { ServerResponse } from 'node:http';
+
+export type RejectionCode =
+  | 'not-found' | 'method-not-allowed' | 'absolute-form' | 'connect-refused'
+  | 'body-too-large' | 'inflated-too-large' | 'unsupported-encoding' | 'undecodable-body'
+  | 'not-utf8' | 'invalid-json' | 'too-deep' | 'inexact-number' | 'not-an-object'
+  | 'body-timeout' | 'aborted'
+  | 'audit-unavailable' | 'internal-error' | 'upstream-unreachable' | 'upstream-timeout' | 'upstream-redirect';
+
+export class GatewayError extends Error {
+  constructor(readonly status: number, readonly code: RejectionCode, readonly detail: string, readonly headers: Record<string, string> = {}) {
+    super(`${code}: ${detail}`);
+    this.name = 'GatewayError';
+  }
+}
+
+export function sendError(res: ServerResponse, error: GatewayError): void {
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  const body = JSON.stringify({ error: error.code, detail: error.detail });
+  res.writeHead(error.status, {
+    ...error.headers,
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': Buffer.byteLength(body),
+    'cache-control': 'no-store',
+  });
+  res.end(body);
+}

@@ -1,0 +1,44 @@
+/**
+ * The gateway's Prometheus metrics (SPEC §8), on a registry of its own so two gateways in one process
+ * (tests) never share counters. Labels are bounded sets (vendors and endpoints come from the policy
+ * files, decisions and reasons from code): a field path never becomes a label, because a hostile client
+ * could mint unbounded series with random keys. Per-path detail lives in the audit log (`audit drift`).
+ */
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+export interface GatewayMetrics {
+  registry: Registry;
+  requests: Counter<'vendor' | 'endpoint' | 'level' | 'decision'>;
+  rejections: Counter<'reason'>;
+  fields: Counter<'vendor' | 'endpoint' | 'action'>;
+  unknownFields: Counter<'vendor' | 'endpoint'>;
+  bytesSent: Counter<'vendor'>;
+  upstreamSeconds: Histogram<'vendor' | 'status'>;
+  auditWriteSeconds: Histogram;
+  reloads: Counter<'result'>;
+  policyInfo: Gauge<'vendor' | 'digest'>;
+}
+
+export function createMetrics(): GatewayMetrics {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: 'telegate_' });
+  const registers = [registry];
+  return {
+    registry,
+    requests: new Counter({ name: 'telegate_requests_total', help: 'Requests on vendor routes, by the decision taken', labelNames: ['vendor', 'endpoint', 'level', 'decision'], registers }),
+    rejections: new Counter({ name: 'telegate_rejections_total', help: 'Requests refused, by reason (also those matching no vendor route)', labelNames: ['reason'], registers }),
+    fields: new Counter({ name: 'telegate_fields_total', help: 'Field occurrences dropped or hashed by the policy', labelNames: ['vendor', 'endpoint', 'action'], registers }),
+    unknownFields: new Counter({ name: 'telegate_unknown_fields_total', help: 'Field occurrences no rule covers, removed by default deny (schema drift)', labelNames: ['vendor', 'endpoint'], registers }),
+    bytesSent: new Counter({ name: 'telegate_upstream_bytes_total', help: 'Body bytes sent to vendors', labelNames: ['vendor'], registers }),
+    upstreamSeconds: new Histogram({
+      name: 'telegate_upstream_duration_seconds', help: 'Time from forwarding to the vendor\'s reply, by vendor and status (or error)',
+      labelNames: ['vendor', 'status'], buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30], registers,
+    }),
+    auditWriteSeconds: new Histogram({
+      name: 'telegate_audit_write_duration_seconds', help: 'Time until an egress record is durable on disk',
+      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1], registers,
+    }),
+    reloads: new Counter({ name: 'telegate_policy_reloads_total', help: 'Policy set loads, by result (a refused set leaves the running one in place)', labelNames: ['result'], registers }),
+    policyInfo: new Gauge({ name: 'telegate_policy_info', help: 'The policy digest in force per vendor (value 1)', labelNames: ['vendor', 'digest'], registers }),
+  };
+}

@@ -1,0 +1,258 @@
+/**
+ * Assembles and runs the gateway: key -> policies -> audit log -> listeners -> reload triggers.
+ * Everything that can be wrong with the configuration or the policies fails here, before a port opens
+ * (StartError, exit 2), so a gateway that listens is one that can judge every request.
+ */
+import { watch, type FSWatcher } from 'node:fs';
+import { readFile, stat } from 'node:fs/promises';
+import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import type { AddressInfo, Socket } from 'node:net';
+import path from 'node:path';
+import express from 'express';
+import type { Logger } from 'pino';
+import { openAuditWriter, type FileAuditWriter } from '../audit';
+import { isLoopbackHost, vendorSettings, type GatewayConfig } from '../config';
+import { createPseudonymizer, loadHashKey } from '../policy';
+import { createAdminApp, type ReadinessReport } from './admin-app';
+import { createEgressHandler } from './egress-handler';
+import { GatewayError, sendError } from './http-error';
+import { createLogger } from './logger';
+import { createMetrics, type GatewayMetrics } from './metrics';
+import { PolicyRuntime, type RuntimeSnapshot } from './policy-runtime';
+
+export class StartError extends Error {
+  constructor(readonly errors: string[]) {
+    super(errors.join('\n'));
+    this.name = 'StartError';
+  }
+}
+
+export interface StartOptions {
+  logger?: Logger;
+  env?: NodeJS.ProcessEnv;
+  /** Debounce of the policy folder watcher; tests shorten it. */
+  watchDebounceMs?: number;
+}
+
+export interface Gateway {
+  /** e.g. http://127.0.0.1:8080 (https when listen.tls is set) */
+  url: string;
+  adminUrl: string;
+  metrics: GatewayMetrics;
+  audit: FileAuditWriter;
+  reload(trigger: string): Promise<{ ok: boolean; errors?: string[] }>;
+  /** Stops accepting, lets requests in flight finish (up to `graceMs`), flushes and closes the audit log. */
+  close(graceMs?: number): Promise<void>;
+}
+
+const HEADERS_TIMEOUT_MS = 15_000;
+/** A whole request (headers and body) must arrive within this: a trickling client cannot hold a socket. */
+const REQUEST_TIMEOUT_MS = 120_000;
+const DEFAULT_GRACE_MS = 10_000;
+
+export async function startGateway(config: GatewayConfig, options: StartOptions = {}): Promise<Gateway> {
+  const logger = options.logger ?? createLogger(config.log.level);
+  const env = options.env ?? process.env;
+  const metrics = createMetrics();
+
+  const hashKey = await loadHashKey({ env, keyFile: config.hash.key_file, dataDir: config.data_dir, warn: (m) => logger.warn(m) })
+    .catch((error: unknown) => { throw new StartError([error instanceof Error ? error.message : String(error)]); });
+  const pseudonymizer = createPseudonymizer(hashKey.key);
+  logger.info({ source: hashKey.source }, 'hash key loaded');
+
+  const runtime = new PolicyRuntime({
+    policyPaths: [config.policies],
+    vendorSetting: (vendor) => vendorSettings(config, vendor),
+    configuredVendors: Object.keys(config.vendors),
+    upstreamTimeoutMs: config.upstream.timeout_ms,
+  });
+  const first = await runtime.load();
+  if (!first.ok) throw new StartError(first.errors);
+
+  const tls = config.listen.tls ? { cert: await readFile(config.listen.tls.cert), key: await readFile(config.listen.tls.key) } : undefined;
+
+  let audit: FileAuditWriter;
+  try {
+    audit = await openAuditWriter({
+      dir: config.audit.dir, maxFileBytes: config.audit.max_file_bytes, fsync: config.audit.fsync,
+      ...(config.audit.replica === undefined ? {} : { replica: config.audit.replica }),
+    });
+  } catch (error) {
+    runtime.close();
+    throw new StartError([`audit.dir ${config.audit.dir}: ${error instanceof Error ? error.message : String(error)}`]);
+  }
+  await audit.appendPolicy({ policies: policyList(first.snapshot), reload: false });
+  publishPolicies(metrics, first.snapshot);
+  metrics.reloads.inc({ result: 'ok' });
+
+  let lastReload: ReadinessReport['last_reload'] = null;
+  let reloading = Promise.resolve();
+  const reload = async (trigger: string): Promise<{ ok: boolean; errors?: string[] }> => {
+    const outcome = await runtime.load();
+    const at = new Date().toISOString();
+    if (!outcome.ok) {
+      lastReload = { ok: false, at, errors: outcome.errors };
+      metrics.reloads.inc({ result: 'refused' });
+      logger.error({ trigger, errors: outcome.errors }, 'policy reload refused; the running policy set stays');
+      return { ok: false, errors: outcome.errors };
+    }
+    lastReload = { ok: true, at };
+    metrics.reloads.inc({ result: 'ok' });
+    publishPolicies(metrics, outcome.snapshot);
+    reloading = audit.appendPolicy({ policies: policyList(outcome.snapshot), reload: true })
+      .catch((error: unknown) => logger.error({ err: error instanceof Error ? error.message : String(error) }, 'policy record not written'));
+    await reloading;
+    logger.info({ trigger, policies: policyList(outcome.snapshot) }, 'policy set reloaded');
+    return { ok: true };
+  };
+
+  // --- the egress listener ---------------------------------------------------------------------------
+  let inFlight = 0;
+  const idle: (() => void)[] = [];
+  const handle = createEgressHandler({
+    runtime: () => runtime.snapshot,
+    audit, pseudonymizer, metrics, logger,
+    limits: { bodyBytes: config.limits.body_bytes, inflatedBytes: config.limits.inflated_bytes, depth: config.limits.depth },
+  });
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('etag', false);
+  app.use((req, res) => {
+    inFlight++;
+    res.on('close', () => {
+      if (--inFlight === 0) idle.splice(0).forEach((resolve) => resolve());
+    });
+    // Origin-form only: `GET http://elsewhere/ HTTP/1.1` asks a forward proxy, which telegate is not.
+    if (!req.url.startsWith('/')) {
+      metrics.rejections.inc({ reason: 'absolute-form' });
+      sendError(res, new GatewayError(400, 'absolute-form', 'telegate is not a forward proxy: request targets must be paths', { connection: 'close' }));
+      return;
+    }
+    void handle(req, res);
+  });
+  const onRequest = app as unknown as (req: IncomingMessage, res: ServerResponse) => void;
+  const server: Server = tls ? createHttpsServer({ ...tls }, onRequest) : createHttpServer(onRequest);
+  server.headersTimeout = HEADERS_TIMEOUT_MS;
+  server.requestTimeout = REQUEST_TIMEOUT_MS;
+  server.on('connect', (_req: IncomingMessage, socket: Socket) => {
+    metrics.rejections.inc({ reason: 'connect-refused' });
+    const body = JSON.stringify({ error: 'connect-refused', detail: 'telegate is not a forward proxy: CONNECT is refused' });
+    socket.end(`HTTP/1.1 405 Method Not Allowed\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+  });
+  server.on('clientError', (_error: Error, socket: Socket) => {
+    // Malformed requests, oversized headers, timeouts: answer if the socket still can, never crash.
+    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+    else socket.destroy();
+  });
+
+  // --- the admin listener ----------------------------------------------------------------------------
+  const adminApp = createAdminApp({
+    metrics,
+    token: config.admin.token,
+    loopbackOnly: isLoopbackHost(config.admin.host),
+    reload: () => reload('admin'),
+    readiness: () => {
+      const snapshot = runtime.loaded ? runtime.snapshot : undefined;
+      const policies = snapshot ? policyList(snapshot) : [];
+      return {
+        ready: snapshot !== undefined && audit.healthy,
+        audit: { writable: audit.healthy },
+        policies,
+        loaded_at: snapshot ? snapshot.policySet.loadedAt.toISOString() : null,
+        last_reload: lastReload,
+      };
+    },
+  });
+  const adminServer = createHttpServer(adminApp as unknown as (req: IncomingMessage, res: ServerResponse) => void);
+
+  try {
+    await listen(server, config.listen.port, config.listen.host);
+    await listen(adminServer, config.admin.port, config.admin.host);
+  } catch (error) {
+    server.close();
+    adminServer.close();
+    await audit.close();
+    runtime.close();
+    throw new StartError([`cannot listen: ${error instanceof Error ? error.message : String(error)}`]);
+  }
+
+  // --- reload on a change in the policy folder ---------------------------------------------------------
+  const watcher = await watchPolicies(config.policies, options.watchDebounceMs ?? 300, () => { void reload('policy folder changed'); }, logger);
+
+  const url = `${tls ? 'https' : 'http'}://${hostForUrl(server.address() as AddressInfo)}`;
+  const adminUrl = `http://${hostForUrl(adminServer.address() as AddressInfo)}`;
+  logger.info({ url, admin: adminUrl, vendors: policyList(first.snapshot) }, 'telegate listening');
+
+  let closing: Promise<void> | undefined;
+  return {
+    url, adminUrl, metrics, audit, reload,
+    close(graceMs = DEFAULT_GRACE_MS) {
+      closing ??= (async () => {
+        watcher?.close();
+        const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
+        server.closeIdleConnections();
+        if (inFlight > 0) {
+          await Promise.race([new Promise<void>((resolve) => idle.push(resolve)), delay(graceMs)]);
+        }
+        server.closeAllConnections();
+        await stopped;
+        await reloading;
+        await audit.close();
+        runtime.close();
+        await new Promise<void>((resolve) => adminServer.close(() => resolve()));
+        adminServer.closeAllConnections();
+        logger.info('telegate stopped; audit log flushed');
+      })();
+      return closing;
+    },
+  };
+}
+
+function policyList(snapshot: RuntimeSnapshot): ReadinessReport['policies'] {
+  return [...snapshot.routes.vendors].map((v) => ({
+    vendor: v.policy.vendor, file: v.policy.file, digest: v.policy.digest, level: v.level, upstream: v.upstream.href,
+  }));
+}
+
+function publishPolicies(metrics: GatewayMetrics, snapshot: RuntimeSnapshot): void {
+  metrics.policyInfo.reset();
+  for (const v of snapshot.routes.vendors) metrics.policyInfo.set({ vendor: v.policy.vendor, digest: v.policy.digest }, 1);
+}
+
+function listen(server: Server, port: number, host: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+}
+
+async function watchPolicies(target: string, debounceMs: number, onChange: () => void, logger: Logger): Promise<FSWatcher | undefined> {
+  try {
+    const info = await stat(target);
+    const dir = info.isDirectory() ? target : path.dirname(target);
+    let timer: NodeJS.Timeout | undefined;
+    const watcher = watch(dir, { persistent: false }, () => {
+      // Editors write in several steps (truncate, write, rename): reload once the folder is quiet.
+      if (timer) clearTimeout(timer);
+      timer = setTimeout(onChange, debounceMs);
+    });
+    watcher.on('error', (error) => logger.warn({ err: error.message }, 'policy folder watch failed; reload with SIGHUP or POST /reload'));
+    return watcher;
+  } catch {
+    logger.warn('policy folder cannot be watched; reload with SIGHUP or POST /reload');
+    return undefined;
+  }
+}
+
+function hostForUrl(address: AddressInfo): string {
+  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  return `${host}:${address.port}`;
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms).unref());
+}
