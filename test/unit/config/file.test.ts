@@ -1,5 +1,5 @@
 /** The configuration file: what it sets, and how each mistake in it is reported. */
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { FIXTURES, loadErrors, loadOk } from './load-fixture';
@@ -158,5 +158,19 @@ describe('YAML syntax errors give file:line:col', () => {
   test('a file holds one YAML document', async () => {
     const errors = await loadErrors({ ...at, file: 'invalid/two-documents.yaml' });
     expect(errors).toEqual(['invalid/two-documents.yaml: holds 2 YAML documents; a configuration file holds one']);
+  });
+});
+
+describe('docs/configuration.md', () => {
+  test('its example file is a valid configuration and means what the page says', async () => {
+    const page = await readFile(path.resolve(__dirname, '../../../docs/configuration.md'), 'utf8');
+    const example = /## Example\s+```yaml\n([\s\S]*?)```/.exec(page)?.[1];
+    expect(example).toBeDefined();
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'telegate-config-'));
+    await writeFile(path.join(dir, 'telegate.yaml'), example ?? '');
+    const config = await loadOk({ env: {}, cwd: dir, file: 'telegate.yaml' });
+    expect(config.vendors).toEqual({ coder: { level: 1 }, automatisch: { level: 0 } });
+    expect(config.admin).toEqual({ host: '10.0.4.12', port: 9090 });
+    expect(config.audit.replica).toBe('gw-eu-1');
   });
 });
