@@ -21,7 +21,7 @@ export interface AuditSearchOptions {
 
 const COMMAND = 'telegate audit search';
 const HEADERS = ['TS', 'ID', 'VENDOR', 'ENDPOINT', 'LEVEL', 'DECISION', 'BYTES', 'DROP/HASH/UNK', 'OUTCOME'];
-const WIDTHS = [24, 36, 10, 16, 5, 9, 10, 13];
+const WIDTHS = [24, 36, 12, 16, 5, 9, 10, 13];
 
 function outcomeText(e: EgressEntry, o: OutcomeEntry | null): string {
   if (o === null) return e.decision === 'forwarded' ? 'none recorded' : '-';
@@ -37,10 +37,17 @@ function textRow({ egress: e, outcome }: JoinedEgress): string {
   ], WIDTHS);
 }
 
-/** The record as written, minus the body, plus where it is and its outcome. */
+/** The outcome record's own members (its id is the request's). */
+export function outcomeJson(o: OutcomeEntry | null): Omit<OutcomeEntry, 'id'> | null {
+  if (o === null) return null;
+  const { id: _id, ...rest } = o;
+  return rest;
+}
+
+/** The record as written, minus the body, plus its outcome and where it is. */
 export function searchJson({ egress: e, outcome }: JoinedEgress): Record<string, unknown> {
   const { file, line, ...fields } = e;
-  return { ...fields, outcome, file, line };
+  return { ...fields, outcome: outcomeJson(outcome), file, line };
 }
 
 export async function runAuditSearch(dir: string | undefined, opts: AuditSearchOptions, io: CliIO): Promise<number> {

@@ -8,6 +8,7 @@ import type { OutcomeEntry } from '../audit/query/entries';
 import { planScan } from '../audit/query/record-scan';
 import { findRequest, type ShownRequest } from '../audit/query/show';
 import { indentJsonChunks } from '../json/indent';
+import { outcomeJson } from './audit-search';
 import { auditFolder, checkAuditFolder, printScanNotes, systemErrorCode } from './audit-folder';
 import { countsSum } from './audit-table';
 import { EXIT_CHECK_FAILED, EXIT_OK, EXIT_USAGE, type CliIO } from './io';
@@ -58,7 +59,7 @@ function writeText(shown: ShownRequest, io: CliIO): void {
 
 function writeJson(shown: ShownRequest, io: CliIO): void {
   const { file, line, ...fields } = shown.egress;
-  const head = JSON.stringify({ ...fields, outcome: shown.outcome, file, line });
+  const head = JSON.stringify({ ...fields, outcome: outcomeJson(shown.outcome), file, line });
   // The body goes in as the bytes that were sent, never through JSON.parse/stringify.
   const text = shown.body === undefined ? head : `${head.slice(0, -1)},"body":${shown.body.toString('utf8')}}`;
   for (const chunk of indentJsonChunks(text)) io.stdout(chunk);

@@ -69,15 +69,22 @@ export function toEgressEntry(r: AuditRecord, at: { file: string; line: number }
   const hashed = counts(r['hashed']);
   const unknown = counts(r['unknown']);
   if (!dropped || !hashed || !unknown) return undefined;
-  const entry: EgressEntry = {
-    file: at.file, line: at.line, seq: r.seq, ts: r.ts, id, vendor, endpoint, level, policy,
-    decision: decision as Decision, client, bytes, dropped, hashed, unknown,
-  };
+  const optional: Partial<Record<'reason' | 'upstream' | 'client_version' | 'body_sha256', string>> = {};
   for (const key of ['reason', 'upstream', 'client_version', 'body_sha256'] as const) {
     const v = optionalString(r, key);
     if (v === null) return undefined;
-    if (v !== undefined) entry[key] = v;
+    if (v !== undefined) optional[key] = v;
   }
+  // Members in the record's own order, so JSON output reads like the log.
+  const entry: EgressEntry = {
+    file: at.file, line: at.line, seq: r.seq, ts: r.ts, id, vendor, endpoint, level, policy, decision: decision as Decision,
+    ...(optional.reason === undefined ? {} : { reason: optional.reason }),
+    ...(optional.upstream === undefined ? {} : { upstream: optional.upstream }),
+    client,
+    ...(optional.client_version === undefined ? {} : { client_version: optional.client_version }),
+    ...(optional.body_sha256 === undefined ? {} : { body_sha256: optional.body_sha256 }),
+    bytes, dropped, hashed, unknown,
+  };
   return entry;
 }
 
