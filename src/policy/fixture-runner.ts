@@ -53,10 +53,10 @@ function markerOriginal(value: JsonObject): JsonValue | undefined {
   return keys.length === 1 && keys[0] === HASH_MARKER ? value[HASH_MARKER] : undefined;
 }
 
-interface ResolvedBody { body: JsonValue; markers: Map<string, JsonValue>; unhashable: string[] }
+export interface ResolvedBody { body: JsonValue; markers: Map<string, JsonValue>; unhashable: string[] }
 
 /** Replaces every `{"$hash": original}` by the pseudonym of `original`; remembers where each marker was. */
-function resolveMarkers(expected: JsonValue, pseudonymizer: Pseudonymizer): ResolvedBody {
+export function resolveMarkers(expected: JsonValue, pseudonymizer: Pseudonymizer): ResolvedBody {
   const markers = new Map<string, JsonValue>();
   const unhashable: string[] = [];
   const path: (string | number)[] = [];
