@@ -6,7 +6,8 @@ import type { FieldQuery } from '../../../../src/audit/query/field-query';
 import type { JoinedEgress } from '../../../../src/audit/query/outcome-join';
 import { planScan } from '../../../../src/audit/query/record-scan';
 import { searchEgress } from '../../../../src/audit/query/search';
-import { auditFiles, removeDir, tempDir } from '../audit-test-kit';
+import { openAuditWriter } from '../../../../src/audit/writer';
+import { auditFiles, egress, removeDir, tempDir } from '../audit-test-kit';
 import { planned, REQUESTS, TORN_ID, writeQueryLog } from './query-log';
 
 function field(text: string): FieldQuery {
@@ -137,5 +138,26 @@ describe('audit search over a log with a damaged line', () => {
     expect(found).toEqual(planned(() => true));
     expect(scan.notes.unreadable).toBe(1);
     expect(scan.notes.firstUnreadable).toMatchObject({ file: first, line: 3 });
+  });
+});
+
+describe('audit search --since after the clock stepped back', () => {
+  let dir: string;
+  afterEach(async () => { await removeDir(dir); });
+
+  it('finds a record the writer kept in the next day\'s file, though its ts is of the day before', async () => {
+    dir = await tempDir();
+    let clock = new Date('2026-11-23T00:00:01.000Z');
+    const writer = await openAuditWriter({ dir, maxFileBytes: 1 << 20, fsync: false, now: () => clock });
+    await writer.appendEgress(egress('after-midnight', '{"a":1}'));
+    clock = new Date('2026-11-22T23:59:59.500Z');
+    await writer.appendEgress(egress('stepped-back', '{"a":2}'));
+    await writer.close();
+    expect(await auditFiles(dir)).toEqual(['audit-2026-11-23.jsonl']);
+    const since = Date.parse('2026-11-22T23:00:00Z');
+    const scan = await planScan(dir, { since });
+    const found = [];
+    for await (const hit of searchEgress(scan, { since })) found.push(hit.egress.id);
+    expect(found).toEqual(['after-midnight', 'stepped-back']);
   });
 });
