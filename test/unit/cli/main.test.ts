@@ -65,9 +65,12 @@ describe('telegate command line', () => {
     expect(run.stdout.trim()).toBe(version);
   });
 
-  it('does not offer audit commands that are not built yet', async () => {
-    const run = await telegate(['audit', 'search']);
+  it('offers the audit queries beside verify, and refuses an audit command that does not exist', async () => {
+    const help = await telegate(['audit', '--help']);
+    expect(help.code).toBe(0);
+    for (const command of ['verify', 'search', 'show', 'drift', 'stats']) expect(help.stdout).toMatch(new RegExp(`^  ${command} `, 'm'));
+    const run = await telegate(['audit', 'grep']);
     expect(run.code).toBe(2);
-    expect(run.stderr).toMatch(/unknown command 'search'/);
+    expect(run.stderr).toMatch(/unknown command 'grep'/);
   });
 });
