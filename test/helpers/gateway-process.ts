@@ -1,0 +1,52 @@
+/**
+ * telegate as production runs it: `node bin/telegate.js serve` in a child process (the compiled dist/,
+ * which `npm test` builds first), so tests can SIGTERM or SIGKILL it and start it again on the same folders.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer, type AddressInfo } from 'node:net';
+import path from 'node:path';
+
+const BIN = path.resolve(__dirname, '../../bin/telegate.js');
+
+export interface GatewayProcess {
+  child: ChildProcess;
+  url: string;
+  adminUrl: string;
+  output: () => string;
+  /** Resolves with the exit code (or the signal's name). */
+  exited: Promise<number | string>;
+}
+
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+export async function spawnGateway(env: Record<string, string>, timeoutMs = 15_000): Promise<GatewayProcess> {
+  const port = await freePort();
+  const adminPort = await freePort();
+  const child = spawn(process.execPath, [BIN, 'serve'], {
+    env: { PATH: process.env['PATH'] ?? '', TELEGATE_PORT: String(port), TELEGATE_ADMIN_PORT: String(adminPort), ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout?.on('data', (c: Buffer) => { output += c.toString('utf8'); });
+  child.stderr?.on('data', (c: Buffer) => { output += c.toString('utf8'); });
+  const exited = new Promise<number | string>((resolve) => child.on('exit', (code, signal) => resolve(code ?? signal ?? 'unknown')));
+  const adminUrl = `http://127.0.0.1:${adminPort}`;
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`telegate exited ${child.exitCode} before it was ready:\n${output}`);
+    const ok = await fetch(`${adminUrl}/readyz`).then((r) => r.ok, () => false);
+    if (ok) break;
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`telegate not ready within ${timeoutMs} ms:\n${output}`);
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return { child, url: `http://127.0.0.1:${port}`, adminUrl, output: () => output, exited };
+}
