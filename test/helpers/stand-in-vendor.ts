@@ -17,6 +17,8 @@ export interface ReceivedRequest {
 /** How the vendor answers the next requests. */
 export type VendorBehaviour =
   | { kind: 'reply'; status: number; body?: string; headers?: Record<string, string | string[]> }
+  /** Answers as `reply` does, but only after `ms`: a slow vendor, for requests still in flight. */
+  | { kind: 'delay'; ms: number; status: number; body?: string }
   | { kind: 'hang' }
   | { kind: 'reset' }
   | { kind: 'reset-mid-reply' };
@@ -40,6 +42,9 @@ export async function startStandInVendor(options: { reply?: VendorBehaviour; tls
       const b = behaviour;
       switch (b.kind) {
         case 'hang': return;
+        case 'delay':
+          setTimeout(() => { res.writeHead(b.status); res.end(b.body ?? ''); }, b.ms);
+          return;
         case 'reset': req.socket.destroy(); return;
         case 'reset-mid-reply':
           res.writeHead(200, { 'content-length': '100' });
