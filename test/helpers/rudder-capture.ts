@@ -179,6 +179,11 @@ export interface RunRudderClientOptions {
   errorHandler?: boolean;
   /** The child is killed after this long (neither SDK has a request timeout of its own). Default 20 s. */
   timeoutMs?: number;
+  /**
+   * Node options placed before the driver on the child's command line (e.g. `['--require', preload]` to map a
+   * host name to 127.0.0.1 in the client alone), so they neither replace nor depend on an inherited NODE_OPTIONS.
+   */
+  nodeArgs?: readonly string[];
 }
 
 /** What one `track()` call's callback reported. */
@@ -271,7 +276,7 @@ export async function runRudderClient(options: RunRudderClientOptions): Promise<
     );
 
     return await new Promise<RunRudderClientResult>((resolve, reject) => {
-      const child = spawn(process.execPath, [driver, input], { env: childEnvironment(options.env), stdio: ['ignore', 'pipe', 'pipe'] });
+      const child = spawn(process.execPath, [...(options.nodeArgs ?? []), driver, input], { env: childEnvironment(options.env), stdio: ['ignore', 'pipe', 'pipe'] });
       let stdout = '';
       let stderr = '';
       let timedOut = false;
