@@ -2,11 +2,13 @@
  * `npm run bench`: every benchmark with its baseline measured in the same run, printed as ratios.
  * Usage: node dist/bench/run.js [transform|pseudonym|all]
  */
-import { runPseudonymBench, runTransformBench } from './transform-bench';
+import { cpus } from 'node:os';
+import { runPseudonymBench } from './pseudonym-bench';
+import { runTransformBench } from './transform-bench';
 
 async function main(which: string): Promise<void> {
   const out = (s: string) => process.stdout.write(s);
-  out(`telegate bench — node ${process.version}, ${new Date().toISOString()}\n\n`);
+  out(`telegate bench — node ${process.version}, ${cpus().length} cores, ${new Date().toISOString()}\n\n`);
   if (which === 'all' || which === 'transform') await runTransformBench([50, 500, 5000], out);
   if (which === 'all' || which === 'pseudonym') runPseudonymBench(out);
 }
