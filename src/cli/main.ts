@@ -13,6 +13,7 @@ import { registerAuditQueryCommands } from './audit-query-commands';
 import { EXIT_OK, EXIT_USAGE, processIO, type CliIO } from './io';
 import { runPolicyCheck } from './policy-check';
 import { runPolicyExplain } from './policy-explain';
+import { runPolicyReport } from './policy-report';
 import { runPolicyTest } from './policy-test';
 import type { runServe as RunServe } from './serve';
 import { telegateVersion } from './version';
@@ -61,6 +62,12 @@ function buildProgram(io: CliIO, run: (action: Action) => void): Command {
     .argument('<file>', 'payload file, or - for stdin')
     .action((file: string, opts: { vendor: string; endpoint: string; level: Level; format: 'text' | 'json'; policies?: string }) =>
       run(() => runPolicyExplain({ ...opts, file }, io)));
+
+  policy.command('report')
+    .description('data inventory for a DPIA: every field with its category and action at levels 1 and 2')
+    .argument('[paths...]', 'policy files or folders (default: policies)')
+    .addOption(new Option('--format <format>', 'output format').choices(['md', 'html']).default('md'))
+    .action((paths: string[], opts: { format: 'md' | 'html' }) => run(() => runPolicyReport(paths, opts, io)));
 
   policy.command('test')
     .description('run policy fixture tests (*.test.yaml; default: policies/tests)')
