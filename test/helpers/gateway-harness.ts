@@ -4,7 +4,7 @@
  * audit folder and data folder, the shipped policy packs unless a test brings its own. Its pino log is
  * captured so tests can assert what telegate itself writes.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
@@ -49,7 +49,6 @@ export async function startTestGateway(options: TestGatewayOptions = {}): Promis
   };
   let file: string | undefined;
   if (options.configYaml !== undefined) {
-    const { writeFile } = await import('node:fs/promises');
     file = path.join(dir, 'telegate.yaml');
     await writeFile(file, options.configYaml);
   }
