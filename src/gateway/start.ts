@@ -11,7 +11,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import path from 'node:path';
 import express from 'express';
 import type { Logger } from 'pino';
-import { openAuditWriter, type FileAuditWriter } from '../audit';
+import { openAuditWriter, type FileAuditWriter, type WriterSeams } from '../audit';
 import { isLoopbackHost, vendorSettings, type GatewayConfig } from '../config';
 import { createPseudonymizer, loadHashKey } from '../policy';
 import { createAdminApp, type ReadinessReport } from './admin-app';
@@ -33,6 +33,8 @@ export interface StartOptions {
   env?: NodeJS.ProcessEnv;
   /** Debounce of the policy folder watcher; tests shorten it. */
   watchDebounceMs?: number;
+  /** The audit writer's file-system calls; tests replace them to make the disk fail on demand. */
+  auditSeams?: WriterSeams;
 }
 
 export interface Gateway {
@@ -77,7 +79,7 @@ export async function startGateway(config: GatewayConfig, options: StartOptions 
     audit = await openAuditWriter({
       dir: config.audit.dir, maxFileBytes: config.audit.max_file_bytes, fsync: config.audit.fsync,
       ...(config.audit.replica === undefined ? {} : { replica: config.audit.replica }),
-    });
+    }, options.auditSeams);
   } catch (error) {
     runtime.close();
     throw new StartError([`audit.dir ${config.audit.dir}: ${error instanceof Error ? error.message : String(error)}`]);
