@@ -10,7 +10,7 @@ import path from 'node:path';
 import { Writable } from 'node:stream';
 import pino from 'pino';
 import { loadConfig } from '../../src/config';
-import { startGateway, type Gateway } from '../../src/gateway/start';
+import { startGateway, type Gateway, type StartOptions } from '../../src/gateway/start';
 
 export const TEST_HASH_KEY = 'e2e-test-hash-key-0123456789abcdef';
 export const POLICIES = path.resolve(__dirname, '../../policies');
@@ -34,6 +34,8 @@ export interface TestGatewayOptions {
   policies?: string;
   /** Reuse a folder (restart tests). */
   dir?: string;
+  /** Replaced audit file-system calls, to make the disk fail on demand. */
+  auditSeams?: StartOptions['auditSeams'];
 }
 
 export async function startTestGateway(options: TestGatewayOptions = {}): Promise<TestGateway> {
@@ -58,7 +60,7 @@ export async function startTestGateway(options: TestGatewayOptions = {}): Promis
   const logLines: string[] = [];
   const sink = new Writable({ write(chunk: Buffer, _enc, cb) { logLines.push(...chunk.toString('utf8').split('\n').filter(Boolean)); cb(); } });
   const logger = pino({ level: 'debug' }, sink);
-  const gateway = await startGateway(config, { logger, env, watchDebounceMs: 50 });
+  const gateway = await startGateway(config, { logger, env, watchDebounceMs: 50, ...(options.auditSeams ? { auditSeams: options.auditSeams } : {}) });
   return {
     gateway, url: gateway.url, adminUrl: gateway.adminUrl, dir, auditDir: config.audit.dir, logLines,
     async close() {

@@ -30,7 +30,14 @@ export interface StandInVendor {
   close(): Promise<void>;
 }
 
-export async function startStandInVendor(options: { reply?: VendorBehaviour; tls?: { cert: Buffer; key: Buffer } } = {}): Promise<StandInVendor> {
+export interface StandInVendorOptions {
+  reply?: VendorBehaviour;
+  tls?: { cert: Buffer; key: Buffer };
+  /** A fixed port, to bring a vendor back where a stopped one listened; 0 (any free port) by default. */
+  port?: number;
+}
+
+export async function startStandInVendor(options: StandInVendorOptions = {}): Promise<StandInVendor> {
   let behaviour: VendorBehaviour = options.reply ?? { kind: 'reply', status: 202 };
   const received: ReceivedRequest[] = [];
   const sockets = new Set<Socket>();
@@ -59,7 +66,10 @@ export async function startStandInVendor(options: { reply?: VendorBehaviour; tls
   };
   const server: Server = options.tls ? createHttpsServer({ cert: options.tls.cert, key: options.tls.key }, handler) : createHttpServer(handler);
   server.on('connection', (s: Socket) => { sockets.add(s); s.on('close', () => sockets.delete(s)); });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, '127.0.0.1', () => { server.off('error', reject); resolve(); });
+  });
   const { port } = server.address() as AddressInfo;
   return {
     url: `${options.tls ? 'https' : 'http'}://127.0.0.1:${port}`,
