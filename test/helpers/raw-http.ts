@@ -1,0 +1,99 @@
+/**
+ * HTTP/1.1 written by hand over a TCP socket, for requests no well-behaved client library will send:
+ * absolute-form targets, CONNECT, oversized headers, bodies that trickle in or never end. The reply is
+ * whatever arrives until the server closes the connection (or the exchange's first reply is complete).
+ */
+import { connect, type Socket } from 'node:net';
+
+export interface RawReply {
+  status: number;
+  /** Header names in lower case; a repeated header keeps its last value. */
+  headers: Record<string, string>;
+  body: string;
+  /** Every byte received, for assertions on what was not sent. */
+  raw: string;
+}
+
+export function parseRawReply(raw: Buffer): RawReply {
+  const text = raw.toString('latin1');
+  const end = text.indexOf('\r\n\r\n');
+  if (end < 0) throw new Error(`no complete HTTP reply head in ${JSON.stringify(text.slice(0, 200))}`);
+  const [statusLine, ...lines] = text.slice(0, end).split('\r\n');
+  const match = /^HTTP\/1\.[01] (\d{3})/.exec(statusLine ?? '');
+  if (!match) throw new Error(`not an HTTP status line: ${JSON.stringify(statusLine)}`);
+  const headers: Record<string, string> = {};
+  for (const line of lines) {
+    const colon = line.indexOf(':');
+    if (colon > 0) headers[line.slice(0, colon).trim().toLowerCase()] = line.slice(colon + 1).trim();
+  }
+  let body = raw.subarray(Buffer.byteLength(text.slice(0, end + 4), 'latin1'));
+  const length = headers['content-length'];
+  if (length !== undefined) body = body.subarray(0, Number(length));
+  return { status: Number(match[1]), headers, body: body.toString('utf8'), raw: text };
+}
+
+/** Opens a connection to the origin of `url`. */
+export function openSocket(url: string): Promise<Socket> {
+  const { hostname, port } = new URL(url);
+  return new Promise((resolve, reject) => {
+    const socket = connect(Number(port), hostname, () => { socket.off('error', reject); resolve(socket); });
+    socket.once('error', reject);
+  });
+}
+
+/**
+ * Collects what `socket` receives until a whole reply (head and Content-Length body) is in, or the
+ * server closes. A reset after the reply arrived still yields the reply: a server refusing a body it
+ * did not read may reset the connection behind its answer.
+ */
+export function readReply(socket: Socket): Promise<RawReply> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let settled = false;
+    const complete = (): RawReply | undefined => {
+      const raw = Buffer.concat(chunks);
+      const end = raw.indexOf('\r\n\r\n');
+      if (end < 0) return undefined;
+      const reply = parseRawReply(raw);
+      const length = reply.headers['content-length'];
+      if (length === undefined || raw.length - (end + 4) < Number(length)) return undefined;
+      return reply;
+    };
+    const finish = (error?: Error): void => {
+      if (settled) return;
+      settled = true;
+      socket.off('data', onData);
+      if (chunks.length === 0) return reject(error ?? new Error('the server closed the connection without a reply'));
+      try {
+        resolve(parseRawReply(Buffer.concat(chunks)));
+      } catch (parseError) {
+        reject(parseError instanceof Error ? parseError : new Error(String(parseError)));
+      }
+    };
+    const onData = (chunk: Buffer): void => {
+      chunks.push(chunk);
+      const reply = complete();
+      if (reply && !settled) {
+        settled = true;
+        socket.off('data', onData);
+        resolve(reply);
+      }
+    };
+    socket.on('data', onData);
+    socket.once('end', () => finish());
+    socket.once('close', () => finish());
+    socket.once('error', (error) => finish(error));
+  });
+}
+
+/** Sends `bytes` on a fresh connection and returns the reply; the socket is destroyed afterwards. */
+export async function rawExchange(url: string, bytes: Buffer | string): Promise<RawReply> {
+  const socket = await openSocket(url);
+  try {
+    const reply = readReply(socket);
+    socket.write(bytes);
+    return await reply;
+  } finally {
+    socket.destroy();
+  }
+}
