@@ -142,10 +142,13 @@ export async function startGateway(config: GatewayConfig, options: StartOptions 
     const body = JSON.stringify({ error: 'connect-refused', detail: 'telegate is not a forward proxy: CONNECT is refused' });
     socket.end(`HTTP/1.1 405 Method Not Allowed\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
   });
-  server.on('clientError', (_error: Error, socket: Socket) => {
-    // Malformed requests, oversized headers, timeouts: answer if the socket still can, never crash.
-    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
-    else socket.destroy();
+  server.on('clientError', (error: Error, socket: Socket) => {
+    // Malformed requests, oversized headers, timeouts: answer if the socket still can, never crash; with
+    // the same {"error","detail"} body as every other refusal, so an instance's log says why.
+    if (!socket.writable) return void socket.destroy();
+    const { status, error: code, detail } = clientErrorReply((error as NodeJS.ErrnoException).code);
+    const body = JSON.stringify({ error: code, detail });
+    socket.end(`HTTP/1.1 ${status}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
   });
 
   // --- the admin listener ----------------------------------------------------------------------------
@@ -209,6 +212,13 @@ export async function startGateway(config: GatewayConfig, options: StartOptions 
       return closing;
     },
   };
+}
+
+/** Node's HTTP parser and timers refuse these before a handler runs; the instance still hears why. */
+function clientErrorReply(code: string | undefined): { status: string; error: string; detail: string } {
+  if (code === 'HPE_HEADER_OVERFLOW') return { status: '431 Request Header Fields Too Large', error: 'headers-too-large', detail: 'the request head is larger than the gateway accepts' };
+  if (code === 'ERR_HTTP_REQUEST_TIMEOUT') return { status: '408 Request Timeout', error: 'request-timeout', detail: 'the request did not arrive in time' };
+  return { status: '400 Bad Request', error: 'bad-request', detail: 'the request is not well-formed HTTP/1.1' };
 }
 
 function policyList(snapshot: RuntimeSnapshot): ReadinessReport['policies'] {
