@@ -26,10 +26,27 @@ export function parseRawReply(raw: Buffer): RawReply {
     const colon = line.indexOf(':');
     if (colon > 0) headers[line.slice(0, colon).trim().toLowerCase()] = line.slice(colon + 1).trim();
   }
-  let body = raw.subarray(Buffer.byteLength(text.slice(0, end + 4), 'latin1'));
+  let body = raw.subarray(end + 4);
   const length = headers['content-length'];
   if (length !== undefined) body = body.subarray(0, Number(length));
+  else if (headers['transfer-encoding'] === 'chunked') body = dechunk(body).body;
   return { status: Number(match[1]), headers, body: body.toString('utf8'), raw: text };
+}
+
+/** The data of a chunked body, and whether its last (zero-size) chunk has arrived. */
+function dechunk(bytes: Buffer): { body: Buffer; complete: boolean } {
+  const parts: Buffer[] = [];
+  let at = 0;
+  for (;;) {
+    const lineEnd = bytes.indexOf('\r\n', at);
+    if (lineEnd < 0) return { body: Buffer.concat(parts), complete: false };
+    const size = parseInt(bytes.subarray(at, lineEnd).toString('latin1'), 16);
+    if (Number.isNaN(size)) throw new Error('malformed chunked reply body');
+    if (size === 0) return { body: Buffer.concat(parts), complete: bytes.indexOf('\r\n', lineEnd + 2) >= 0 };
+    if (bytes.length < lineEnd + 2 + size + 2) return { body: Buffer.concat(parts), complete: false };
+    parts.push(bytes.subarray(lineEnd + 2, lineEnd + 2 + size));
+    at = lineEnd + 2 + size + 2;
+  }
 }
 
 /** Opens a connection to the origin of `url`. */
@@ -42,7 +59,7 @@ export function openSocket(url: string): Promise<Socket> {
 }
 
 /**
- * Collects what `socket` receives until a whole reply (head and Content-Length body) is in, or the
+ * Collects what `socket` receives until a whole reply (head and Content-Length or chunked body) is in, or the
  * server closes. A reset after the reply arrived still yields the reply: a server refusing a body it
  * did not read may reset the connection behind its answer.
  */
@@ -56,8 +73,9 @@ export function readReply(socket: Socket): Promise<RawReply> {
       if (end < 0) return undefined;
       const reply = parseRawReply(raw);
       const length = reply.headers['content-length'];
-      if (length === undefined || raw.length - (end + 4) < Number(length)) return undefined;
-      return reply;
+      if (length !== undefined) return raw.length - (end + 4) < Number(length) ? undefined : reply;
+      if (reply.headers['transfer-encoding'] === 'chunked') return dechunk(raw.subarray(end + 4)).complete ? reply : undefined;
+      return undefined;
     };
     const finish = (error?: Error): void => {
       if (settled) return;
