@@ -1,0 +1,70 @@
+/**
+ * One pass over a body's bytes, before any tree is built: how deep it nests, and where the number tokens
+ * are that a double might not hold exactly. Strings are skipped natively (indexOf), since they are most
+ * of a telemetry body's bytes; brackets and digits inside them are text.
+ */
+
+export interface ByteScan {
+  /** Nesting passed the limit: the scan stopped there. */
+  depthExceeded: boolean;
+  /**
+   * Byte ranges [start, end) of the number tokens outside strings with 16 or more digits or an exponent,
+   * flattened as start, end, start, end, … Every other number token has at most 15 significant digits
+   * and no exponent, so a double holds it exactly (DBL_DIG is 15).
+   */
+  risky: number[];
+}
+
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+const OPEN_BRACE = 0x7b;
+const OPEN_BRACKET = 0x5b;
+const CLOSE_BRACE = 0x7d;
+const CLOSE_BRACKET = 0x5d;
+const DIGIT_0 = 0x30;
+const DIGIT_9 = 0x39;
+const MINUS = 0x2d;
+const PLUS = 0x2b;
+const DOT = 0x2e;
+const LOWER_E = 0x65;
+const UPPER_E = 0x45;
+
+const MANY_DIGITS = 16;
+
+export function scanBytes(bytes: Buffer, maxDepth: number): ByteScan {
+  const risky: number[] = [];
+  let depth = 0;
+  const n = bytes.length;
+  for (let i = 0; i < n; i++) {
+    const c = bytes[i]!;
+    if (c === QUOTE) {
+      let j = i;
+      for (;;) {
+        j = bytes.indexOf(QUOTE, j + 1);
+        if (j === -1) return { depthExceeded: false, risky }; // unterminated: JSON.parse reports it
+        let backslashes = 0;
+        for (let k = j - 1; bytes[k] === BACKSLASH; k--) backslashes++;
+        if ((backslashes & 1) === 0) break;
+      }
+      i = j;
+    } else if ((c >= DIGIT_0 && c <= DIGIT_9) || c === MINUS) {
+      // The whole token, as far as number characters go: for valid JSON exactly the number's text.
+      const start = i;
+      let digits = 0;
+      let exponent = false;
+      for (; i < n; i++) {
+        const d = bytes[i]!;
+        if (d >= DIGIT_0 && d <= DIGIT_9) digits++;
+        else if (d === LOWER_E || d === UPPER_E) exponent = true;
+        else if (d !== DOT && d !== MINUS && d !== PLUS) break;
+      }
+      if (digits >= MANY_DIGITS || exponent) risky.push(start, i);
+      i--;
+    } else if (c === OPEN_BRACE || c === OPEN_BRACKET) {
+      if (++depth > maxDepth) return { depthExceeded: true, risky };
+    } else if (c === CLOSE_BRACE || c === CLOSE_BRACKET) {
+      depth--;
+    }
+  }
+  return { depthExceeded: false, risky };
+}
