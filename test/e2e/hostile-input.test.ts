@@ -210,6 +210,16 @@ describe('limits.depth', () => {
     await expectRefused(() => post(`{"deployment_id":${'['.repeat(BODY_BYTES - 40)}`), 422, 'too-deep');
   });
 
+  test('brackets and escaped quotes inside strings are text, not nesting: forwarded unchanged', async () => {
+    const deep = '['.repeat(DEPTH * 4);
+    // users[*].status and rbac_roles are allowed at level 2; their values here only look like structure.
+    const body = `{"deployment_id":"${uuid()}","users":[{"status":"\\\\","rbac_roles":["${deep}","\\"${deep}","1e400","1.00000000000000000001"]}]}`;
+    const before = vendor.received.length;
+    const reply = await post(body);
+    expect(reply.status).toBe(202);
+    expect(vendor.received[before]?.body.toString('utf8')).toBe(body);
+  });
+
   test('nesting at exactly limits.depth passes the parser and is judged by the policy', async () => {
     const before = vendor.received.length;
     const reply = await post(nested(DEPTH - 1));
@@ -295,6 +305,21 @@ describe('duplicate keys: the vendor receives telegate\'s serialization, one mem
     expect([JSON.stringify({ deployment_id: first }), JSON.stringify({ deployment_id: second })]).toContain(text);
     const record = egressRecords(await readAuditRecords(gw.auditDir)).find((r) => r.record['id'] === requestIdOf(reply));
     expect(record?.bodyBytes?.equals(sent)).toBe(true);
+  });
+
+  test('duplicate keys next to a uint64 (the exact-number parser): still one member leaves, and the number exact', async () => {
+    const raw = `{"deployment_id":"${uuid()}","deployment_id":"${uuid()}","network_events":[{"node_id_self":18446744073709551615}]}`;
+    const before = vendor.received.length;
+    const reply = await post(raw);
+    // Refusing is as safe as choosing one; what must never happen is both members, or a rounded number.
+    if (reply.status !== 202) {
+      expectRefusal(reply, 400, 'invalid-json');
+      expect(vendor.received.length).toBe(before);
+      return;
+    }
+    const text = vendor.received[before]!.body.toString('utf8');
+    expect(text.split('"deployment_id"').length - 1).toBe(1);
+    expect(text).toContain('"node_id_self":18446744073709551615');
   });
 
   test('a dropped field repeated after an allowed one with the same name does not ride along', async () => {
