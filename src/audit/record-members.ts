@@ -12,8 +12,8 @@ import type { EgressFields, OutcomeFields, PolicyLoadFields } from './types';
 const NEWLINE = 0x0a;
 
 /**
- * `bodyText` must be the compact JSON the gateway serialized (it is not parsed again here: a 50 MB body
- * would cost a second parse on the request path). It must not contain a raw newline, which would split
+ * `bodyBytes` (or `bodyText`) must be the compact JSON the gateway serialized (it is not parsed again
+ * here: a 50 MB body would cost a second parse on the request path). It must not contain a raw newline, which would split
  * the record across two lines.
  */
 export function egressMembers(f: EgressFields): RecordMember[] {
@@ -29,10 +29,10 @@ export function egressMembers(f: EgressFields): RecordMember[] {
     { key: 'client', value: f.client },
     { key: 'client_version', value: f.client_version },
   ];
-  if (f.bodyText === undefined) {
+  const body = f.bodyBytes ?? (f.bodyText === undefined ? undefined : Buffer.from(f.bodyText, 'utf8'));
+  if (body === undefined) {
     members.push({ key: 'bytes', value: 0 });
   } else {
-    const body = Buffer.from(f.bodyText, 'utf8');
     if (body.length === 0) {
       throw new AuditError('audit-body-invalid', `request ${f.id}: the body to record is empty; leave bodyText out when nothing is sent`);
     }

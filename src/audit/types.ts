@@ -23,6 +23,11 @@ export interface EgressFields {
    * computes `body_sha256` and `bytes` from them. Absent when nothing was sent.
    */
   bodyText?: string;
+  /**
+   * The same bytes, when the caller already holds them encoded (the gateway does: it sends them). Wins
+   * over `bodyText`; embedded as they are, so a 50 MB body is not encoded a second time for the log.
+   */
+  bodyBytes?: Buffer;
   dropped: PathCounts;
   hashed: PathCounts;
   unknown: PathCounts;

@@ -34,7 +34,10 @@ export interface EgressDeps {
   logger: Logger;
 }
 
-const NOTHING: Pick<TransformResult, 'dropped' | 'hashed' | 'unknown'> = { dropped: {}, hashed: {}, unknown: {} };
+type FieldCounts = Pick<TransformResult, 'dropped' | 'hashed' | 'unknown'>;
+interface PolicyOutput extends FieldCounts { bytes: Buffer }
+
+const NOTHING: FieldCounts = { dropped: {}, hashed: {}, unknown: {} };
 /** The client version the audit log records, for `audit drift` by release. */
 const CLIENT_VERSION_HEADERS = ['x-coder-version', 'user-agent'];
 const MAX_CLIENT_VERSION = 128;
@@ -77,8 +80,8 @@ export function createEgressHandler(deps: EgressDeps): (req: IncomingMessage, re
 
     let record: EgressFields | undefined;
     try {
-      const raw = await readRawBody(req, limits.bodyBytes);
       if (level === 0) {
+        await readRawBody(req, limits.bodyBytes);
         record = { ...base, decision: 'blocked', ...NOTHING };
         await appendDurably(record);
         const reply = route.endpoint.localReply;
@@ -89,12 +92,11 @@ export function createEgressHandler(deps: EgressDeps): (req: IncomingMessage, re
         return;
       }
 
-      const result = judge(route, level, await decodeBody(raw, header(req, 'content-encoding'), limits.inflatedBytes));
-      const text = serializeJson(result.body ?? {});
-      const bytes = Buffer.from(text, 'utf8');
-      record = { ...base, decision: 'forwarded', upstream: route.target.href, bodyText: text, dropped: result.dropped, hashed: result.hashed, unknown: result.unknown };
+      const { bytes, dropped, hashed, unknown } = await policyOutput(req, route, level);
+      // The audit record embeds the very Buffer the vendor is sent: one encoding, and byte-identical by construction.
+      record = { ...base, decision: 'forwarded', upstream: route.target.href, bodyBytes: bytes, dropped, hashed, unknown };
       await appendDurably(record);
-      countFields(base.vendor, base.endpoint, result);
+      countFields(base.vendor, base.endpoint, record);
       metrics.requests.inc({ ...labels, decision: 'forwarded' });
       metrics.bytesSent.inc({ vendor: base.vendor }, bytes.length);
 
@@ -119,6 +121,18 @@ export function createEgressHandler(deps: EgressDeps): (req: IncomingMessage, re
     }
   };
 
+  /**
+   * Read, decode, judge, serialize: the bytes to send and what the policy did. The body as received, its
+   * parsed tree, the policy's output tree and the JSON text live only inside this call, so none of them
+   * is still held while the record is made durable and the bytes go upstream (for a 50 MB snapshot each
+   * is tens of MB, and the peak is what an instance's memory limit must cover).
+   */
+  async function policyOutput(req: IncomingMessage, route: Route, level: 1 | 2): Promise<PolicyOutput> {
+    const raw = await readRawBody(req, limits.bodyBytes);
+    const result = judge(route, level, await decodeBody(raw, header(req, 'content-encoding'), limits.inflatedBytes));
+    return { bytes: Buffer.from(serializeJson(result.body ?? {}), 'utf8'), dropped: result.dropped, hashed: result.hashed, unknown: result.unknown };
+  }
+
   async function appendDurably(fields: EgressFields): Promise<void> {
     const t0 = performance.now();
     try {
@@ -141,7 +155,7 @@ export function createEgressHandler(deps: EgressDeps): (req: IncomingMessage, re
     });
   }
 
-  function countFields(vendor: string, endpoint: string, result: TransformResult): void {
+  function countFields(vendor: string, endpoint: string, result: FieldCounts): void {
     const sum = (counts: Record<string, number>): number => Object.values(counts).reduce((a, b) => a + b, 0);
     const dropped = sum(result.dropped);
     const hashed = sum(result.hashed);

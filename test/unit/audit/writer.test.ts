@@ -61,6 +61,22 @@ describe('audit writer', () => {
     expect((await verifyAuditDir(dir)).ok).toBe(true);
   });
 
+  it('embeds bodyBytes (the Buffer the gateway sends) exactly as it would the same bodyText, and prefers it', async () => {
+    const bodyText = '{"z":1,"2":"é","node_id":18446744073709551615}';
+    const bytes = Buffer.from(bodyText, 'utf8');
+    const writer = await openAuditWriter({ dir, maxFileBytes: 1 << 20, fsync: true, now });
+    await writer.appendEgress(egress('req-5', bodyText));
+    await writer.appendEgress({ ...egress('req-5'), decision: 'forwarded', bodyBytes: bytes });
+    await writer.appendEgress({ ...egress('req-5', '{"ignored":true}'), bodyBytes: bytes });
+    await writer.close();
+    const bodies = (await fileLines(path.join(dir, 'audit-2026-11-22.jsonl'))).slice(1, 4)
+      .map((line) => line.slice(line.indexOf(',"body":'), line.indexOf(',"dropped":')));
+    expect(bodies[0]).toBe(`,"body":${bodyText},"body_sha256":"${sha256(bytes)}","bytes":${bytes.length}`);
+    expect(bodies[1]).toBe(bodies[0]);
+    expect(bodies[2]).toBe(bodies[0]);
+    expect((await verifyAuditDir(dir)).ok).toBe(true);
+  });
+
   it('chains 200 concurrent appends gap-free in call order, with far fewer syncs than records', async () => {
     const writer = await openAuditWriter({ dir, maxFileBytes: 1 << 24, fsync: true, now });
     const before = { ...writer.stats };
