@@ -6,7 +6,9 @@
  */
 import { timingSafeEqual, createHash } from 'node:crypto';
 import express, { type Express, type Request, type Response, type NextFunction } from 'express';
+import { createConsoleRouter } from './console/console-router';
 import type { GatewayMetrics } from './metrics';
+import type { PolicySet } from '../policy/types';
 
 export interface ReadinessReport {
   ready: boolean;
@@ -23,6 +25,8 @@ export interface AdminDeps {
   /** undefined: no token configured. */
   token: string | undefined;
   loopbackOnly: boolean;
+  /** The web console under /console (absent: not mounted): where the audit log is, and the policy set in force. */
+  console?: { auditDir: string; policySet: () => PolicySet | undefined };
 }
 
 export function createAdminApp(deps: AdminDeps): Express {
@@ -51,7 +55,11 @@ export function createAdminApp(deps: AdminDeps): Express {
     else res.status(422).json({ error: 'policy-invalid', detail: 'the policy set was refused whole; the running one stays', errors: outcome.errors ?? [] });
   });
 
-  app.use((_req: Request, res: Response) => { res.status(404).json({ error: 'not-found', detail: 'admin endpoints: /healthz /readyz /metrics POST /reload' }); });
+  if (deps.console) {
+    app.use('/console', createConsoleRouter({ ...deps.console, readiness: deps.readiness, reload: deps.reload, token: deps.token, loopbackOnly: deps.loopbackOnly }));
+  }
+
+  app.use((_req: Request, res: Response) => { res.status(404).json({ error: 'not-found', detail: 'admin endpoints: /healthz /readyz /metrics POST /reload /console/' }); });
   app.use((_error: unknown, _req: Request, res: Response, _next: NextFunction) => {
     res.status(500).json({ error: 'internal-error', detail: 'the admin request failed' });
   });

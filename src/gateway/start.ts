@@ -157,6 +157,7 @@ export async function startGateway(config: GatewayConfig, options: StartOptions 
     token: config.admin.token,
     loopbackOnly: isLoopbackHost(config.admin.host),
     reload: () => reload('admin'),
+    console: { auditDir: config.audit.dir, policySet: () => (runtime.loaded ? runtime.snapshot.policySet : undefined) },
     readiness: () => {
       const snapshot = runtime.loaded ? runtime.snapshot : undefined;
       const policies = snapshot ? policyList(snapshot) : [];
