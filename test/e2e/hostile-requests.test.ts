@@ -112,10 +112,11 @@ describe('malformed heads are refused by the HTTP parser, with a JSON reason', (
   });
 });
 
-describe('slowloris: a client trickling its body does not hold up anyone else', () => {
+describe('slowloris: clients trickling their heads or bodies do not hold up anyone else', () => {
   // What bounds such a client: server.requestTimeout in src/gateway/start.ts (the whole request, head
-  // and body, within 120 s; a header-trickler is cut at server.headersTimeout, 15 s). Neither is
-  // configurable, so no test waits for them; this one shows the gateway serves others meanwhile.
+  // and body, within 120 s; a header-trickler is cut at server.headersTimeout, 15 s), answered 408 by
+  // the clientError handler. Neither is configurable, so no test waits for them; these show the
+  // gateway serves others meanwhile. Nothing caps the number of such connections (server.maxConnections).
   test('while a body trickles in a byte at a time, other requests are forwarded; the trickled one is then judged whole', async () => {
     const body = snapshotBody();
     const socket = await openSocket(gw.url);
@@ -139,6 +140,21 @@ describe('slowloris: a client trickling its body does not hold up anyone else', 
       expect(record?.['decision']).toBe('forwarded');
     } finally {
       socket.destroy();
+    }
+  });
+
+  test('clients trickling their heads (never finished) do not hold up others, and reach no vendor route', async () => {
+    const sockets = await Promise.all([1, 2, 3].map(() => openSocket(gw.url)));
+    const recordsBefore = await egressCount(gw.auditDir);
+    try {
+      for (const socket of sockets) socket.write(`POST /snapshot HTTP/1.1\r\nHost: ${host}\r\nX-Coder-Version: v2`);
+      await expectStillServing(gw.url, vendor);
+      for (const socket of sockets) socket.write('.24.1\r\nX-Slow: 1\r\n');
+      await expectStillServing(gw.url, vendor);
+      // Only the two good requests were recorded: a head that never ends is no request yet.
+      expect(await egressCount(gw.auditDir)).toBe(recordsBefore + 2);
+    } finally {
+      for (const socket of sockets) socket.destroy();
     }
   });
 
