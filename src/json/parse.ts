@@ -12,7 +12,7 @@
  * (big-integers.ts); only a body that cannot be marked takes the slower lossless parser.
  */
 import { isUtf8 } from 'node:buffer';
-import { parse as losslessParse, isInteger, isNumber, isSafeNumber } from 'lossless-json';
+import { parse as losslessParse, isInteger, isNumber, isSafeNumber, splitNumber } from 'lossless-json';
 import { canMark, markTokens, unmark } from './big-integers';
 import { scanBytes } from './scan';
 import type { JsonValue } from './types';
@@ -27,8 +27,24 @@ export interface JsonParseOptions { maxDepth: number }
 
 class InexactNumberError extends Error {}
 
+/**
+ * A double holds the number as written: lossless-json's test, except that a fraction or exponent form
+ * past 2^53 (`1e21`, `1e308`, `1.5e300`) counts when the double reads back the same significant digits.
+ * isSafeNumber refuses every such float as an inexact integer, but it is a double written as one, and a
+ * decoder reads the same double from telegate's spelling (`1e+21`); `9007199254740993.0` stays refused.
+ */
+function heldExactly(text: string): boolean {
+  if (isSafeNumber(text)) return true;
+  if (isInteger(text)) return false;
+  const value = Number(text);
+  if (!Number.isFinite(value)) return false;
+  const written = splitNumber(text);
+  const read = splitNumber(String(value));
+  return written.digits === read.digits && written.exponent === read.exponent;
+}
+
 function exactNumber(text: string): number | bigint {
-  if (isSafeNumber(text)) return Number(text);
+  if (heldExactly(text)) return Number(text);
   if (isInteger(text)) return BigInt(text);
   throw new InexactNumberError(text);
 }
@@ -73,7 +89,7 @@ export function parseJson(bytes: Buffer, options: JsonParseOptions): JsonParseRe
     const token = bytes.toString('latin1', risky[r], risky[r + 1]);
     // Not a JSON number: the body is malformed, and the native parser says where.
     if (!isNumber(token)) return nativeParse(bytes.toString('utf8'));
-    if (isSafeNumber(token)) continue;
+    if (heldExactly(token)) continue;
     if (!isInteger(token)) {
       const checked = nativeParse(bytes.toString('utf8'));
       return checked.ok ? inexact(token) : checked;

@@ -5,12 +5,26 @@ import type { JsonValue } from '../../../src/json/types';
 
 const parse = (text: string) => parseJson(Buffer.from(text, 'utf8'), { maxDepth: 128 });
 
-/** The reference: the lossless parser on every number, which rounds nothing and refuses what it cannot hold. */
+/** A decimal's exact value as (mantissa, power of ten), trailing zeros moved into the power: equal pairs, equal numbers. */
+function decimal(text: string): string {
+  const m = /^(-?)(\d+)(?:\.(\d+))?(?:[eE]([+-]?\d+))?$/.exec(text)!;
+  let mantissa = BigInt(`${m[1]}${m[2]}${m[3] ?? ''}`);
+  let power = Number(m[4] ?? 0) - (m[3] ?? '').length;
+  while (mantissa !== 0n && mantissa % 10n === 0n) { mantissa /= 10n; power++; }
+  return mantissa === 0n ? '0' : `${mantissa}e${power}`;
+}
+
+/**
+ * The reference: the lossless parser on every number, which rounds nothing and refuses what it cannot
+ * hold. A fraction or exponent form is held when the double's own shortest spelling is the same decimal
+ * (1e21 and 1e+21), however large.
+ */
 function reference(text: string): { ok: true; value: unknown } | { ok: false; message: string } {
   try {
     return { ok: true, value: losslessParse(text, null, (n: string) => {
       if (isSafeNumber(n)) return Number(n);
       if (isInteger(n)) return BigInt(n);
+      if (Number.isFinite(Number(n)) && decimal(String(Number(n))) === decimal(n)) return Number(n);
       throw new Error('inexact');
     }) };
   } catch (err) {

@@ -31,6 +31,15 @@ describe('parseJson', () => {
     expect(parse('{"x":1.5e3}')).toEqual({ ok: true, value: { x: 1500 } });
   });
 
+  it('accepts doubles past 2^53 written as floats, and refuses one that would round', () => {
+    // 1e21 is exactly 10^21 as a double; 1e308 and 1.5e300 read back digit for digit, as any decoder reads them.
+    expect(parse('{"a":1e21,"b":1e308,"c":-1.5e300,"d":1.7976931348623157e308,"e":1E16}')).toEqual({ ok: true, value: { a: 1e21, b: 1e308, c: -1.5e300, d: Number.MAX_VALUE, e: 10_000_000_000_000_000 } });
+    expect(serializeJson({ b: 1e308 })).toBe('{"b":1e+308}');
+    for (const text of ['9007199254740993.0', '1.00000000000000000001e300', '4.9e-324', '1e-400']) {
+      expect([text, parse(`{"x":${text}}`)]).toMatchObject([text, { ok: false, error: { code: 'inexact-number' } }]);
+    }
+  });
+
   it('does not mistake digits inside strings for numbers', () => {
     const result = parse('{"s":"12345678901234567890123","t":"a\\"1e999"}');
     expect(result).toEqual({ ok: true, value: { s: '12345678901234567890123', t: 'a"1e999' } });
