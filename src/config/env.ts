@@ -7,6 +7,7 @@
  * configuration object that other code may log or pass around.
  */
 import type { Level } from '../policy/types';
+import { REPLICA_NAME, REPLICA_NAME_RULE } from './schema';
 import { upstreamUrlProblem } from './upstream-url';
 import { LOG_LEVELS, type LogLevel } from './types';
 
@@ -22,6 +23,8 @@ export interface EnvOverrides {
   /** TELEGATE_UPSTREAM_<VENDOR>, by lower-case vendor name. */
   vendorUpstreams: Map<string, string>;
   auditDir?: string;
+  /** TELEGATE_AUDIT_REPLICA: one configuration file (a ConfigMap) for all replicas, each naming its own chain. */
+  auditReplica?: string;
   policies?: string;
   dataDir?: string;
   logLevel?: LogLevel;
@@ -76,6 +79,11 @@ export function readEnvOverrides(env: NodeJS.ProcessEnv): EnvResult {
   set('adminToken', text('TELEGATE_ADMIN_TOKEN'));
   set('level', level('TELEGATE_LEVEL'));
   set('auditDir', text('TELEGATE_AUDIT_DIR'));
+  const replica = text('TELEGATE_AUDIT_REPLICA');
+  if (replica !== undefined) {
+    if (new RegExp(REPLICA_NAME).test(replica)) out.auditReplica = replica;
+    else errors.push(`TELEGATE_AUDIT_REPLICA: ${REPLICA_NAME_RULE}`);
+  }
   set('policies', text('TELEGATE_POLICIES'));
   set('dataDir', text('TELEGATE_DATA_DIR'));
   const log = text('TELEGATE_LOG_LEVEL');

@@ -21,6 +21,7 @@ export function mergeConfig(defaults: GatewayConfig, file: ConfigFile, env: EnvO
 
   const audit = { ...defaults.audit, ...file.audit };
   if (env.auditDir !== undefined) audit.dir = env.auditDir;
+  if (env.auditReplica !== undefined) audit.replica = env.auditReplica;
 
   const defaultLevel = env.level ?? defaults.defaultLevel;
   const resolve = (p: string): string => path.resolve(cwd, p);

@@ -32,6 +32,12 @@ describe('each variable overrides the file', () => {
     expect(config.audit).toMatchObject({ replica: 'eu-west_1', max_file_bytes: 1048576, fsync: false });
   });
 
+  test('TELEGATE_AUDIT_REPLICA names the chain, so one file (a ConfigMap) serves every replica', async () => {
+    // A Kubernetes pod name, as the downward API gives it.
+    const config = await loadOk({ ...full, env: { TELEGATE_AUDIT_REPLICA: 'telegate-7d9f8b6c5-x2k4p' } });
+    expect(config.audit).toMatchObject({ replica: 'telegate-7d9f8b6c5-x2k4p', max_file_bytes: 1048576, fsync: false });
+  });
+
   test('TELEGATE_LOG_LEVEL', async () => {
     expect((await loadOk({ ...full, env: { TELEGATE_LOG_LEVEL: 'warn' } })).log.level).toBe('warn');
   });
@@ -105,6 +111,11 @@ describe('a bad value is an error naming the variable', () => {
     ['TELEGATE_POLICIES', ''],
     ['TELEGATE_LEVEL', ''],
     ['TELEGATE_CONFIG', ''],
+    // Replica ids go into audit file names: no dots, no path characters.
+    ['TELEGATE_AUDIT_REPLICA', 'gw.1'],
+    ['TELEGATE_AUDIT_REPLICA', '../gw'],
+    ['TELEGATE_AUDIT_REPLICA', '-gw'],
+    ['TELEGATE_AUDIT_REPLICA', 'x'.repeat(65)],
   ])('%s=%j', async (name, value) => {
     const errors = await loadErrors({ cwd: FIXTURES, env: { [name]: value } });
     expect(errors).toHaveLength(1);
