@@ -64,12 +64,17 @@ function loopbackHostHeader(req: Request): boolean {
   }
 }
 
-/** A browser POST from another origin names it in Origin or Sec-Fetch-Site; refuse those. */
+/**
+ * A browser POST from another origin says so in Sec-Fetch-Site or Origin; refuse those. `Origin: null`
+ * (a sandboxed frame, a privacy setting) cannot show it is ours, so it passes only when Sec-Fetch-Site
+ * vouches for it. A client that sends neither header is not a browser another site can steer.
+ */
 function sameOrigin(req: Request): boolean {
   const site = req.headers['sec-fetch-site'];
   if (site !== undefined && site !== 'same-origin' && site !== 'none') return false;
   const origin = req.headers.origin;
   if (origin === undefined) return true;
+  if (origin === 'null') return site === 'same-origin';
   return origin === `http://${req.headers.host ?? ''}`;
 }
 
