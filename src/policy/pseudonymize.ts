@@ -23,48 +23,55 @@
  * Booleans, null, objects and arrays cannot keep their JSON type when hashed: `undefined`, so the
  * caller drops and reports them.
  */
-import { createHmac } from 'node:crypto';
 import { isIPv4, isIPv6 } from 'node:net';
 import type { JsonValue } from '../json/types';
+import { KeyedSha256 } from './hmac-sha256';
+import { PseudonymCache } from './pseudonym-cache';
 import type { Pseudonymizer } from './types';
 
 export interface PseudonymizerOptions {
   /**
-   * Pseudonyms remembered, so a value repeated across a payload (owner ids, template ids) is hashed
-   * once. Bounded so a hostile stream of distinct values cannot grow memory. 0 disables the cache.
+   * Pseudonyms remembered (per JSON type), so a value repeated across a payload (owner ids, template
+   * ids) and across Coder's 30-minute cycle is hashed once. Bounded so a hostile stream of distinct
+   * values cannot grow memory. 0 disables the cache.
    */
   cacheSize?: number;
 }
 
 /** Keys shorter than this are refused: a short key can be brute-forced from a few known pseudonyms. */
 export const MIN_KEY_BYTES = 16;
-const DEFAULT_CACHE_SIZE = 65_536;
+/**
+ * A 5,000-user Coder snapshot (~45 MB) holds ~126,000 distinct identifiers; the cache holds any working
+ * set up to half its size (pseudonym-cache.ts), so 2^18 keeps all of them, at ~150 bytes an entry
+ * (~40 MB when full).
+ */
+const DEFAULT_CACHE_SIZE = 262_144;
 
 const UUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
 const NIL_UUID = '00000000-0000-0000-0000-000000000000';
 const MAX_UUID = 'ffffffff-ffff-ffff-ffff-ffffffffffff';
 /** One `@`, something on both sides, no spaces: the shape every mailer accepts, without RFC 5322's corners. */
 const EMAIL = /^[^\s@]+@[^\s@]+$/;
-const SAFE_BITS_MASK = (1n << 53n) - 1n;
 
 type Kind = 'uuid' | 'ipv4' | 'ipv6' | 'email' | 'email-domain' | 'string' | 'number';
+const KINDS: readonly Kind[] = ['uuid', 'ipv4', 'ipv6', 'email', 'email-domain', 'string', 'number'];
+/** The message prefix of each kind, encoded once. */
+const PREFIXES = new Map(KINDS.map((kind) => [kind, Buffer.from(`telegate/v1/${kind}\0`, 'utf8')]));
 
 export function createPseudonymizer(key: Buffer, options: PseudonymizerOptions = {}): Pseudonymizer {
   if (key.length < MIN_KEY_BYTES) {
     throw new RangeError(`hash key too short: ${key.length} bytes, at least ${MIN_KEY_BYTES} required`);
   }
-  const secret = Buffer.from(key); // our own copy: a caller zeroing or reusing its buffer changes nothing here
-  const cacheSize = options.cacheSize ?? DEFAULT_CACHE_SIZE;
-  const strings = new Map<string, string>();
-  const numbers = new Map<string, number>();
+  // Derived from the key once; a caller zeroing or reusing its buffer afterwards changes nothing here.
+  const hmac = new KeyedSha256(key);
+  const cacheSize = Math.max(0, options.cacheSize ?? DEFAULT_CACHE_SIZE);
+  const strings = new PseudonymCache<string>(cacheSize);
+  const numbers = new PseudonymCache<number>(cacheSize);
 
-  const digest = (kind: Kind, canonical: string): Buffer =>
-    createHmac('sha256', secret).update(`telegate/v1/${kind}\0`).update(canonical, 'utf8').digest();
+  /** HMAC-SHA-256(key, "telegate/v1/" + kind + "\0" + canonical): a shared buffer, read before the next call. */
+  const digest = (kind: Kind, canonical: string): Uint8Array => hmac.digest(PREFIXES.get(kind)!, canonical);
 
-  function remember<V>(cache: Map<string, V>, value: string, pseudonym: V): V {
-    if (cacheSize <= 0) return pseudonym;
-    // Evict the oldest insertion: cheap, and bounded is what matters here, not perfect recency.
-    if (cache.size >= cacheSize) cache.delete(cache.keys().next().value as string);
+  function remember<V>(cache: PseudonymCache<V>, value: string, pseudonym: V): V {
     cache.set(value, pseudonym);
     return pseudonym;
   }
@@ -88,18 +95,21 @@ export function createPseudonymizer(key: Buffer, options: PseudonymizerOptions =
       const at = value.lastIndexOf('@');
       const local = value.slice(0, at);
       const domain = value.slice(at + 1).toLowerCase();
-      const localPart = digest('email', `${local}@${domain}`).toString('hex', 0, 8);
-      const domainPart = digest('email-domain', domain).toString('hex', 0, 6);
+      const localPart = hex(digest('email', `${local}@${domain}`), 0, 8);
+      const domainPart = hex(digest('email-domain', domain), 0, 6);
       return `${localPart}@${domainPart}.invalid`;
     }
-    return digest('string', value).toString('hex', 0, 16);
+    return hex(digest('string', value), 0, 16);
   }
 
   function pseudonymizeNumber(decimal: string): number {
     const cached = numbers.get(decimal);
     if (cached !== undefined) return cached;
     const d = digest('number', decimal);
-    return remember(numbers, decimal, Number(d.readBigUInt64BE(0) & SAFE_BITS_MASK));
+    // The low 53 bits of the first 8 bytes, big-endian: 21 bits of the high word, then the low word.
+    const high = ((d[1]! & 0x1f) << 16) | (d[2]! << 8) | d[3]!;
+    const low = ((d[4]! << 24) | (d[5]! << 16) | (d[6]! << 8) | d[7]!) >>> 0;
+    return remember(numbers, decimal, high * 2 ** 32 + low);
   }
 
   return {
@@ -114,21 +124,28 @@ export function createPseudonymizer(key: Buffer, options: PseudonymizerOptions =
   };
 }
 
-function formatUuidV8(d: Buffer): string {
-  const b = Buffer.from(d.subarray(0, 16));
-  b[6] = (b[6]! & 0x0f) | 0x80; // version 8: custom
-  b[8] = (b[8]! & 0x3f) | 0x80; // variant 10xx: RFC 9562
-  const h = b.toString('hex');
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}`;
+/** Two hex digits for every byte value. */
+const HEX = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, '0'));
+
+function hex(d: Uint8Array, from: number, to: number): string {
+  let out = '';
+  for (let i = from; i < to; i++) out += HEX[d[i]!]!;
+  return out;
 }
 
-function formatIPv4Reserved(d: Buffer): string {
+function formatUuidV8(d: Uint8Array): string {
+  const version = HEX[(d[6]! & 0x0f) | 0x80]!; // version 8: custom
+  const variant = HEX[(d[8]! & 0x3f) | 0x80]!; // variant 10xx: RFC 9562
+  return `${hex(d, 0, 4)}-${hex(d, 4, 6)}-${version}${HEX[d[7]!]!}-${variant}${HEX[d[9]!]!}-${hex(d, 10, 16)}`;
+}
+
+function formatIPv4Reserved(d: Uint8Array): string {
   return `${0xf0 | (d[0]! & 0x0f)}.${d[1]!}.${d[2]!}.${d[3]!}`;
 }
 
-function formatIPv6Documentation(d: Buffer): string {
+function formatIPv6Documentation(d: Uint8Array): string {
   const groups = [0x2001, 0x0db8];
-  for (let i = 0; i < 12; i += 2) groups.push(d.readUInt16BE(i));
+  for (let i = 0; i < 12; i += 2) groups.push((d[i]! << 8) | d[i + 1]!);
   return formatIPv6Groups(groups);
 }
 
