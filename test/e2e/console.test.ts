@@ -48,7 +48,8 @@ describe('web console in headless Chromium', () => {
   let rejected: Sent;
 
   const consoleUrl = (p: string): string => `${gw.adminUrl}/console${p}`;
-  const shot = (name: string): Promise<Buffer> => page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true });
+  /** The whole page, or only the window for pages thousands of pixels long (the policy matrix). */
+  const shot = (name: string, fullPage = true): Promise<Buffer> => page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage });
 
   beforeAll(async () => {
     if (!existsSync(CHROMIUM)) {
@@ -190,7 +191,9 @@ describe('web console in headless Chromium', () => {
     const email = table.locator('tr', { has: page.locator('th code:text-is("users[*].email")') });
     await expect(email.locator('td').allTextContents()).resolves.toEqual(['personal', 'dropped', 'sent']);
     await expect(table.locator('thead th.enforced').textContent()).resolves.toBe('Level 1 (enforced)');
-    await shot('07-policy-matrix');
+    await shot('07-policy-matrix', false);
+    await email.scrollIntoViewIfNeeded();
+    await shot('07b-policy-matrix-coder-users', false);
   });
 
   test('the volume chart is an SVG drawn on the server, a line per vendor, and a table of the same counts', async () => {

@@ -25,7 +25,7 @@ h3{font-size:1rem;margin:1rem 0 .5rem}
 .muted{color:var(--muted)}
 table{border-collapse:collapse;margin:.5rem 0 1rem;width:100%}
 caption{text-align:left;font-weight:600;padding:.25rem 0}
-th,td{border:1px solid var(--line);padding:.25rem .5rem;text-align:left;vertical-align:top}
+th,td{border:1px solid var(--line);padding:.25rem .5rem;text-align:left;vertical-align:top;overflow-wrap:anywhere}
 thead th{background:var(--bg-soft)}
 td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}
 code,pre{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:13px}
@@ -50,6 +50,10 @@ dl.facts dd{margin:0;overflow-wrap:anywhere}
 .pager{display:flex;gap:1rem;align-items:center}
 .login{max-width:28rem}
 .login div{display:flex;flex-direction:column;gap:.25rem;margin:.5rem 0}
+.login button{align-self:flex-start}
+nav.contents ul{columns:2;margin:.25rem 0 1rem}
+details summary{cursor:pointer}
+details summary h3{display:inline}
 svg.chart{max-width:100%;height:auto;border:1px solid var(--line);background:#fff}
 svg.chart text{font:12px system-ui,sans-serif;fill:#24292f}
 svg.chart .grid{stroke:#d0d7de;stroke-width:1}

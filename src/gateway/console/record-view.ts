@@ -10,19 +10,24 @@ import { CONSOLE_BASE } from './console-access';
 import { html, type Html } from './html';
 import { fieldTotal, outcomeText } from './records-view';
 
+/** Unknown first: a field no rule names is what a reviewer most needs to see. */
 const FIELD_REPORTS = [
+  { key: 'unknown', title: 'Unknown', what: 'named by no rule: removed by default deny' },
   { key: 'dropped', title: 'Dropped', what: 'removed by a drop rule (or not hashable)' },
   { key: 'hashed', title: 'Hashed', what: 'replaced by a keyed pseudonym' },
-  { key: 'unknown', title: 'Unknown', what: 'named by no rule: removed by default deny' },
 ] as const;
+
+/** Beyond this many paths a list starts folded (a Coder snapshot hashes ~80), so the next one stays in view. */
+const FOLD_AFTER = 20;
 
 function countsTable(id: string, title: string, what: string, counts: FieldCounts): Html {
   const paths = Object.keys(counts).sort();
   const heading = html`<h3 id="${id}">${title}: ${paths.length} ${paths.length === 1 ? 'path' : 'paths'}, ${fieldTotal(counts)} ${fieldTotal(counts) === 1 ? 'value' : 'values'}</h3>`;
   if (paths.length === 0) return html`${heading}<p class="muted">None.</p>`;
-  return html`${heading}<table aria-labelledby="${id}"><caption class="visually-hidden">${title} fields: ${what}</caption>
+  const table = html`<table aria-labelledby="${id}"><caption class="visually-hidden">${title} fields: ${what}</caption>
 <thead><tr><th scope="col">Field path</th><th scope="col" class="num">Count</th></tr></thead>
 <tbody>${paths.map((p) => html`<tr><th scope="row"><code>${p}</code></th><td class="num">${counts[p] ?? 0}</td></tr>`)}</tbody></table>`;
+  return paths.length > FOLD_AFTER ? html`<details><summary>${heading}</summary>${table}</details>` : html`${heading}${table}`;
 }
 
 export function renderRecordBody(shown: ShownRequest): Html {

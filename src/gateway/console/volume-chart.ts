@@ -16,6 +16,7 @@ const SERIES = 6;
 /** 1, 2 or 5 times a power of ten, at least `v`: round tick steps. */
 function niceCeil(v: number): number {
   if (v <= 0) return 1;
+  if (v < 1) return v <= 0.5 ? 0.5 : 1;
   const p = 10 ** Math.floor(Math.log10(v));
   for (const m of [1, 2, 5, 10]) if (m * p >= v) return m * p;
   return 10 * p;
@@ -41,7 +42,9 @@ export function seriesClass(index: number): string {
 export function renderVolumeChart(report: VolumeReport, metric: VolumeMetric, titleId: string): Html {
   const n = report.starts.length;
   const values = report.vendors.map((v) => (metric === 'requests' ? v.requests : v.bytes));
-  const max = niceCeil(Math.max(0, ...values.flat()));
+  // Four equal steps of a round size: whole numbers for request counts.
+  const step = Math.max(metric === 'requests' ? 1 : 0, niceCeil(Math.max(0, ...values.flat()) / 4));
+  const max = step * 4;
   const plotW = W - M.left - M.right;
   const plotH = H - M.top - M.bottom;
   const x = (i: number): number => M.left + (n <= 1 ? plotW / 2 : (i * plotW) / (n - 1));
