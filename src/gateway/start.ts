@@ -206,8 +206,11 @@ export async function startGateway(config: GatewayConfig, options: StartOptions 
         await reloading;
         await audit.close();
         runtime.close();
-        await new Promise<void>((resolve) => adminServer.close(() => resolve()));
+        // Close every admin connection before waiting: a client stalled mid-request would otherwise hold
+        // close() until its headers timed out, long past graceMs.
+        const adminStopped = new Promise<void>((resolve) => adminServer.close(() => resolve()));
         adminServer.closeAllConnections();
+        await adminStopped;
         logger.info('telegate stopped; audit log flushed');
       })();
       return closing;
