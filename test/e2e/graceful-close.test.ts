@@ -2,9 +2,10 @@
  * Shutdown as an instance and an auditor see it (SPEC §6, `telegate serve` on SIGTERM): a request already
  * forwarded when the gateway is told to stop still gets the vendor's reply, its outcome is in the audit log
  * before the closing `stop` record, and new connections are no longer accepted. A vendor that never
- * answers cannot hold the shutdown past its grace period.
+ * answers cannot hold the shutdown past its grace period, nor can a client stalled on the admin port.
  */
 import { readFile } from 'node:fs/promises';
+import { connect } from 'node:net';
 import path from 'node:path';
 import { readAuditRecords } from '../helpers/audit-records';
 import { POLICIES, startTestGateway } from '../helpers/gateway-harness';
@@ -59,5 +60,25 @@ test('a vendor that never answers does not hold close() past its grace period; t
   } finally {
     await gw.close();
     await vendor.close();
+  }
+});
+
+test('a client stalled half-way through a request on the admin port does not hold close() past its grace', async () => {
+  const gw = await startTestGateway();
+  const admin = new URL(gw.adminUrl);
+  const stalled = connect(Number(admin.port), admin.hostname);
+  try {
+    stalled.on('error', () => undefined);
+    await new Promise<void>((resolve) => stalled.once('connect', () => resolve()));
+    // Headers never finished: to the server this connection is busy, not idle, until its headers timeout.
+    stalled.write('GET /metrics HTTP/1.1\r\nHost: telegate\r\n');
+    // Proof the server has the connection in hand: a second request on the admin port is answered after it.
+    expect((await httpCall(`${gw.adminUrl}/healthz`)).status).toBe(200);
+
+    const bound = new Promise<'still closing'>((resolve) => setTimeout(() => resolve('still closing'), 5_000).unref());
+    expect(await Promise.race([gw.gateway.close(200).then(() => 'closed' as const), bound])).toBe('closed');
+  } finally {
+    stalled.destroy();
+    await gw.close();
   }
 });
