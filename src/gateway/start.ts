@@ -257,6 +257,8 @@ async function watchPolicies(target: string, debounceMs: number, onChange: () =>
       timer = setTimeout(onChange, debounceMs);
     });
     watcher.on('error', (error) => logger.warn({ err: error.message }, 'policy folder watch failed; reload with SIGHUP or POST /reload'));
+    // An edit just before shutdown must not reload into a closed gateway (a false "policy record not written").
+    watcher.on('close', () => clearTimeout(timer));
     return watcher;
   } catch {
     logger.warn('policy folder cannot be watched; reload with SIGHUP or POST /reload');
