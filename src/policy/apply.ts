@@ -6,6 +6,7 @@
  */
 import type { JsonArray, JsonObject, JsonValue } from '../json/types';
 import { formatKey } from './paths';
+import { memberPlan } from './member-plan';
 import { ACT_ALLOW, ACT_DROP, ACT_HASH, ACT_UNKNOWN, type State } from './states';
 import type { PathCounts, Pseudonymizer, TransformResult } from './types';
 
@@ -76,36 +77,33 @@ function visit(state: State, value: JsonValue, r: Reports, parent: State, key: s
  */
 
 function visitObject(state: State, obj: JsonObject, r: Reports): JsonObject {
-  const keyed = state.keyed;
-  const other = state.otherKey!;
-  let out: JsonObject | null = null;
   // Own keys only: a polluted Object.prototype must never contribute members to what leaves.
   const keys = Object.keys(obj);
-  for (let i = 0; i < keys.length; i++) {
+  const { children, active } = memberPlan(state, keys);
+  let out: JsonObject | null = null;
+  let next = 0; // members before this one are in `out` already
+  for (let a = 0; a < active.length; a++) {
+    const i = active[a]!;
     const key = keys[i]!;
     const value = obj[key]!;
-    const child = keyed === null ? other : (keyed.get(key) ?? other);
-    const result = child.enter || child.action !== ACT_ALLOW ? visit(child, value, r, state, key) : value;
+    const result = visit(children[i]!, value, r, state, key);
     if (out === null) {
       if (result === value) continue;
-      out = copyMembers(obj, keys, i);
+      out = {};
     }
-    if (result !== undefined) {
-      if (key === '__proto__') setMember(out, key, result);
-      else out[key] = result;
-    }
+    // Every member skipped since the last one written is unchanged.
+    for (; next < i; next++) putMember(out, keys[next]!, obj[keys[next]!]!);
+    if (result !== undefined) putMember(out, key, result);
+    next = i + 1;
   }
-  return out ?? obj;
+  if (out === null) return obj;
+  for (; next < keys.length; next++) putMember(out, keys[next]!, obj[keys[next]!]!);
+  return out;
 }
 
-function copyMembers(obj: JsonObject, keys: readonly string[], n: number): JsonObject {
-  const out: JsonObject = {};
-  for (let i = 0; i < n; i++) {
-    const key = keys[i]!;
-    if (key === '__proto__') setMember(out, key, obj[key]);
-    else out[key] = obj[key]!;
-  }
-  return out;
+function putMember(out: JsonObject, key: string, value: JsonValue): void {
+  if (key === '__proto__') setMember(out, key, value);
+  else out[key] = value;
 }
 
 function visitArray(state: State, arr: JsonArray, r: Reports): JsonArray {

@@ -11,6 +11,7 @@
 import { formatKey } from './paths';
 import { compareSpecificity, type MatchEdge, type TrieNode } from './trie';
 import type { JsonValue } from '../json/types';
+import type { MemberPlan } from './member-plan';
 
 export const ACT_UNKNOWN = 0;
 export const ACT_ALLOW = 1;
@@ -34,6 +35,8 @@ export class State {
   otherKey: State | null = null;
   element: State | null = null;
   discriminators: readonly MatchEdge[] | null = null;
+  /** The member plan for the last key set an object here had (member-plan.ts). */
+  lastPlan: MemberPlan | null = null;
   private combinations: Map<number, State> | null = null;
 
   /**
