@@ -5,8 +5,9 @@
 import type { JsonValue } from '../json/types';
 import { applyStates } from './apply';
 import { rootState, type State } from './states';
+import { traceStates } from './trace';
 import { buildTrie } from './trie';
-import type { CompiledRules, Pseudonymizer, TransformResult } from './types';
+import type { CompiledRules, FieldChange, Pseudonymizer, TransformResult } from './types';
 import type { ValidatedRule } from './validate';
 
 class CompiledEndpointRules implements CompiledRules {
@@ -14,6 +15,10 @@ class CompiledEndpointRules implements CompiledRules {
 
   apply(body: JsonValue, pseudonymizer: Pseudonymizer): TransformResult {
     return applyStates(this.root, body, pseudonymizer);
+  }
+
+  trace(body: JsonValue, pseudonymizer: Pseudonymizer): FieldChange[] {
+    return traceStates(this.root, body, pseudonymizer);
   }
 }
 

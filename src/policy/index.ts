@@ -5,6 +5,7 @@
  *   loadPolicyFile(file)  -> one file         -> { ok, value: Policy }    | { ok: false, errors }
  *   formatPolicyError(e)  -> "file:line:col: message"
  *   transform(endpoint, level, body, pseudonymizer) -> TransformResult (level 0: decision block)
+ *   traceTransform(...)   -> FieldChange[]: the same decisions value by value, with originals (explain)
  *   createPseudonymizer(key) -> Pseudonymizer
  *   loadHashKey(options)  -> the HMAC key from env, key file, or generated into the data dir
  *
@@ -17,6 +18,7 @@
  *   errors.ts          PolicyError values and their `file:line:col: message` form; digest.ts the sha256
  *   trie.ts, states.ts rules -> trie -> a state tree per level (effective action, report path, transitions)
  *   apply.ts           the one-pass, copy-on-write walk of a body; transform.ts chooses block or apply
+ *   trace.ts           the same walk recording each change with its original, for policy explain
  *   pseudonymize.ts, hash-key.ts   keyed format-preserving hashing and its key
  *   fixture-*.ts       `telegate policy test`: fixture loading, running and diffing
  */
@@ -24,6 +26,6 @@ export * from './types';
 export type { JsonArray, JsonObject, JsonPrimitive, JsonValue } from '../json/types';
 export { loadPolicyFile, loadPolicySet, type LoadResult } from './load';
 export { formatPolicyError } from './errors';
-export { transform } from './transform';
+export { traceTransform, transform } from './transform';
 export { createPseudonymizer } from './pseudonymize';
 export { loadHashKey, type HashKeyOptions } from './hash-key';

@@ -46,6 +46,19 @@ export interface TransformResult {
   unknown: PathCounts;
 }
 
+/** One value the policy removed or replaced, where it was in the input (for `policy explain`'s diff). */
+export interface FieldChange {
+  kind: 'dropped' | 'hashed' | 'unknown';
+  /** Object keys and array indices from the body's root to the value. */
+  at: readonly (string | number)[];
+  /** The path it is counted under in TransformResult (`users[*].email`). */
+  reportPath: string;
+  /** The input's value (a whole subtree when a container was removed). */
+  original: JsonValue;
+  /** The replacement, for `hashed`. */
+  pseudonym?: JsonValue;
+}
+
 /** The reply telegate gives the instance itself when nothing is forwarded (level 0). */
 export interface LocalReply { status: number; body: string; contentType: string }
 
@@ -61,6 +74,8 @@ export interface RuleSource {
 export interface CompiledRules {
   readonly level: 1 | 2;
   apply(body: JsonValue, pseudonymizer: Pseudonymizer): TransformResult;
+  /** The same decisions as `apply`, listed value by value with originals: for explain, never the hot path. */
+  trace(body: JsonValue, pseudonymizer: Pseudonymizer): FieldChange[];
 }
 
 export interface Endpoint {
