@@ -7,12 +7,13 @@
  * telegate's memory from /proc. Prints every figure and one table of ratios against the goals of
  * issue 6. Results depend on the machine: only the ratios, measured in the same run, compare.
  *
- * Usage: node dist/bench/proxy-bench.js [--quick] [--rounds N] [--profile] [--json FILE]
+ * Usage: node dist/bench/proxy-bench.js [--quick] [--rounds N] [--seconds N] [--profile | --profile-only] [--json FILE]
  *   --quick    short runs for development (figures are noisy)
  *   --rounds   closed-loop runs per target, interleaved across targets; the median is reported (default 1)
  *   --profile  afterwards, run telegate under the small-batch load with node --cpu-prof and rank self time
+ *   --profile-only  only that (stand-in and telegate, no nginx, no ratios)
  */
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { execFile } from 'node:child_process';
@@ -21,10 +22,10 @@ import { RUDDER_AUTHORIZATION, writeBodies } from './proxy/bodies';
 import { formatSummary, summarizeProfile } from './proxy/cpu-profile';
 import { measureSnapshotMemory, post } from './proxy/memory';
 import type { OpenLoopLoad, OpenLoopResult } from './proxy/open-loop';
-import { startNginx, startStandIn, startTelegate, type Target } from './proxy/targets';
+import { cpuMs } from './proxy/cpu-time';
+import { startNginx, startNodeFloor, startStandIn, startTelegate, type Target } from './proxy/targets';
 import { findTools } from './proxy/tools';
-import { runWrk, writeWrkScript, type WrkResult } from './proxy/wrk';
-import { readFileSync } from 'node:fs';
+import { runWrk, writeWrkScript, type WrkLoad, type WrkResult } from './proxy/wrk';
 
 export interface ProxyBenchOptions {
   /** Closed-loop small-batch run per target, after `warmupSeconds`. */
@@ -59,12 +60,21 @@ export interface ProxyBenchResult {
   when: string;
   machine: string;
   loadBefore: number;
-  small: Record<string, WrkResult>;
+  small: Record<string, Measured>;
   fixedRate: Record<string, OpenLoopResult>;
-  snapshot: Record<string, WrkResult>;
+  snapshot: Record<string, Measured>;
   memory: { bodyBytes: number; idleRss: number; peakRss: number; multiple: number; resetWorked: boolean };
   goals: { name: string; measured: string; goal: string; met: boolean }[];
   profile?: string;
+}
+
+/** A wrk run and the CPU the target's process(es) spent on it, per request. */
+export interface Measured extends WrkResult { cpuUsPerRequest: number }
+
+async function measure(wrk: string, script: string, target: Target, load: Omit<WrkLoad, 'url'> & { path: string }): Promise<Measured> {
+  const before = cpuMs(target.child.pid);
+  const r = await runWrk(wrk, script, { ...load, url: `${target.url}${load.path}` });
+  return { ...r, cpuUsPerRequest: ((cpuMs(target.child.pid) - before) * 1000) / Math.max(1, r.requests) };
 }
 
 function runOpenLoop(load: OpenLoopLoad): Promise<OpenLoopResult> {
@@ -77,7 +87,7 @@ function runOpenLoop(load: OpenLoopLoad): Promise<OpenLoopResult> {
 }
 
 /** The run of median requests/s among rounds: its latencies belong to the same run as its rate. */
-function medianRun(runs: WrkResult[]): WrkResult {
+function medianRun(runs: Measured[]): Measured {
   const m = median(runs.map((r) => r.rps));
   return runs.reduce((best, r) => (Math.abs(r.rps - m) < Math.abs(best.rps - m) ? r : best));
 }
@@ -103,6 +113,8 @@ export async function runProxyBench(options: ProxyBenchOptions, out: (s: string)
     started.push(vendor);
     const nginx = await startNginx(tools.nginx, path.join(dir, 'nginx'), vendor.url);
     started.push(nginx);
+    const floor = await startNodeFloor(vendor.url);
+    started.push(floor);
 
     // --- memory: a telegate that has seen only small batches, then one snapshot (and a second) --------
     const fresh = await startTelegate({ dir: path.join(dir, 'telegate-memory'), upstream: vendor.url, fsync: true });
@@ -127,19 +139,20 @@ export async function runProxyBench(options: ProxyBenchOptions, out: (s: string)
 
     // --- small batches, closed loop ----------------------------------------------------------------------
     const batchScript = writeWrkScript(dir, 'batch', bodies.batchFile, RUDDER_HEADERS);
-    const smallTargets = [vendor, nginx, durable, nonDurable];
-    const smallRuns = new Map<string, WrkResult[]>(smallTargets.map((t) => [t.name, []]));
-    for (const t of smallTargets) {
-      await runWrk(tools.wrk, batchScript, { url: `${t.url}/v1/batch`, bodyFile: bodies.batchFile, headers: {}, connections: options.connections, seconds: options.warmupSeconds });
-    }
+    const smallTargets = [vendor, nginx, floor, durable, nonDurable];
+    const smallRuns = new Map<string, Measured[]>(smallTargets.map((t) => [t.name, []]));
+    const smallLoad = { path: '/v1/batch', bodyFile: bodies.batchFile, headers: {}, connections: options.connections };
+    for (const t of smallTargets) await measure(tools.wrk, batchScript, t, { ...smallLoad, seconds: options.warmupSeconds });
     for (let round = 0; round < options.rounds; round++) {
       for (const t of smallTargets) {
-        const r = await runWrk(tools.wrk, batchScript, { url: `${t.url}/v1/batch`, bodyFile: bodies.batchFile, headers: {}, connections: options.connections, seconds: options.seconds });
+        const r = await measure(tools.wrk, batchScript, t, { ...smallLoad, seconds: options.seconds });
         checkClean(`small batches to ${t.name}`, r);
         smallRuns.get(t.name)!.push(r);
-        out(`  small batch, ${t.name}, round ${round + 1}: ${r.rps.toFixed(0)} req/s, p50 ${ms(r.p50Ms)} ms, p99 ${ms(r.p99Ms)} ms\n`);
+        out(`  small batch, ${t.name}, round ${round + 1}: ${r.rps.toFixed(0)} req/s, p50 ${ms(r.p50Ms)} ms, p99 ${ms(r.p99Ms)} ms, CPU ${r.cpuUsPerRequest.toFixed(0)} µs/request\n`);
       }
     }
+    await floor.child.stop();
+    started.splice(started.indexOf(floor), 1);
     const small = Object.fromEntries([...smallRuns].map(([name, runs]) => [name, medianRun(runs)]));
 
     // --- small batches at a fixed rate ------------------------------------------------------------------
@@ -157,13 +170,14 @@ export async function runProxyBench(options: ProxyBenchOptions, out: (s: string)
 
     // --- 50 MB snapshots --------------------------------------------------------------------------------
     const snapshotScript = writeWrkScript(dir, 'snapshot', bodies.snapshotFile, CODER_HEADERS);
-    const snapshot: Record<string, WrkResult> = {};
+    const snapshot: Record<string, Measured> = {};
+    const snapshotLoad = { path: '/snapshot', bodyFile: bodies.snapshotFile, headers: {}, timeoutSeconds: 60 };
     for (const t of [vendor, nginx, durable]) {
-      await runWrk(tools.wrk, snapshotScript, { url: `${t.url}/snapshot`, bodyFile: bodies.snapshotFile, headers: {}, connections: 1, seconds: 1, timeoutSeconds: 60 });
-      const r = await runWrk(tools.wrk, snapshotScript, { url: `${t.url}/snapshot`, bodyFile: bodies.snapshotFile, headers: {}, connections: options.snapshotConnections, seconds: options.snapshotSeconds, timeoutSeconds: 60 });
+      await measure(tools.wrk, snapshotScript, t, { ...snapshotLoad, connections: 1, seconds: 1 });
+      const r = await measure(tools.wrk, snapshotScript, t, { ...snapshotLoad, connections: options.snapshotConnections, seconds: options.snapshotSeconds });
       checkClean(`snapshots to ${t.name}`, r);
       snapshot[t.name] = r;
-      out(`  snapshot, ${t.name}: ${r.requests} in ${r.seconds.toFixed(1)} s = ${r.rps.toFixed(2)} req/s, p50 ${ms(r.p50Ms)} ms, max ${ms(r.maxMs)} ms\n`);
+      out(`  snapshot, ${t.name}: ${r.requests} in ${r.seconds.toFixed(1)} s = ${r.rps.toFixed(2)} req/s, p50 ${ms(r.p50Ms)} ms, max ${ms(r.maxMs)} ms, CPU ${(r.cpuUsPerRequest / 1000).toFixed(0)} ms/request\n`);
     }
 
     const goals = [
@@ -192,8 +206,13 @@ export async function runProxyBench(options: ProxyBenchOptions, out: (s: string)
 
 async function profileTelegate(wrk: string, script: string, dir: string, upstream: string, options: ProxyBenchOptions, bodyFile: string): Promise<string> {
   const profDir = path.join(dir, 'cpu-prof');
+  const spawned = Date.now();
   const t = await startTelegate({ dir: path.join(dir, 'telegate-prof'), upstream, fsync: true, nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${profDir}`] });
+  let skipMs = 0;
   try {
+    // Warm up first, and leave start-up and warm-up out of the ranking: the steady state is what counts.
+    await runWrk(wrk, script, { url: `${t.url}/v1/batch`, bodyFile, headers: {}, connections: options.connections, seconds: options.warmupSeconds });
+    skipMs = Date.now() - spawned;
     await runWrk(wrk, script, { url: `${t.url}/v1/batch`, bodyFile, headers: {}, connections: options.connections, seconds: Math.max(options.seconds, 5) });
   } finally {
     // The profile is written when the process exits, which SIGTERM's graceful close leads to.
@@ -203,31 +222,48 @@ async function profileTelegate(wrk: string, script: string, dir: string, upstrea
   if (!file) throw new Error('node --cpu-prof wrote no profile');
   const keep = path.join(tmpdir(), `telegate-small-batch-${Date.now()}.cpuprofile`);
   writeFileSync(keep, readFileSync(path.join(profDir, file)));
-  return `${formatSummary(summarizeProfile(keep, 200), 25)}\n  (profile kept at ${keep}; open it in Chrome DevTools)`;
+  return `${formatSummary(summarizeProfile(keep, 200, skipMs), 25)}\n  (profile kept at ${keep}; open it in Chrome DevTools)`;
 }
 
 export function formatProxyResult(r: ProxyBenchResult, options: ProxyBenchOptions): string {
   const nginx = r.small['nginx']!.rps;
-  const smallRows = Object.entries(r.small).map(([name, w]) => [name, w.rps.toFixed(0), ms(w.p50Ms), ms(w.p99Ms), (w.rps / nginx).toFixed(2)]);
+  const nginxCpu = r.small['nginx']!.cpuUsPerRequest;
+  const smallRows = Object.entries(r.small).map(([name, w]) => [name, w.rps.toFixed(0), ms(w.p50Ms), ms(w.p99Ms), (w.rps / nginx).toFixed(2),
+    w.cpuUsPerRequest.toFixed(0), (w.cpuUsPerRequest / nginxCpu).toFixed(1)]);
   const direct = r.fixedRate['direct']!;
   const rateRows = Object.entries(r.fixedRate).map(([name, o]) => [name, o.achievedRps.toFixed(0), ms(o.p50Ms), ms(o.p99Ms), ms(o.p999Ms), ms(o.maxMs), ms(o.p99Ms - direct.p99Ms)]);
   const snapNginx = r.snapshot['nginx']!.rps;
-  const snapRows = Object.entries(r.snapshot).map(([name, w]) => [name, w.requests, w.rps.toFixed(2), (w.rps * r.memory.bodyBytes / 1e6).toFixed(0), ms(w.p50Ms), ms(w.maxMs), (w.rps / snapNginx).toFixed(2)]);
+  const snapRows = Object.entries(r.snapshot).map(([name, w]) => [name, w.requests, w.rps.toFixed(2), (w.rps * r.memory.bodyBytes / 1e6).toFixed(0), ms(w.p50Ms), ms(w.maxMs), (w.rps / snapNginx).toFixed(2), (w.cpuUsPerRequest / 1000).toFixed(0)]);
   return [
     `Small batches (20 events, wrk -t1 -c${options.connections} -d${options.seconds}s, median of ${options.rounds} round(s))`,
-    table(['target', 'req/s', 'p50 ms', 'p99 ms', '/ nginx'], smallRows),
+    table(['target', 'req/s', 'p50 ms', 'p99 ms', 'req/s / nginx', 'CPU µs/req', 'CPU / nginx'], smallRows),
     '',
     `Fixed rate ${options.rate} req/s, open loop (${options.rateSeconds} s, latency from each request's due time)`,
     table(['target', 'req/s', 'p50 ms', 'p99 ms', 'p99.9 ms', 'max ms', 'p99 added'], rateRows),
     '',
     `Coder snapshots (${mb(r.memory.bodyBytes)} MB, wrk -t1 -c${options.snapshotConnections} -d${options.snapshotSeconds}s)`,
-    table(['target', 'requests', 'req/s', 'MB/s in', 'p50 ms', 'max ms', '/ nginx'], snapRows),
+    table(['target', 'requests', 'req/s', 'MB/s in', 'p50 ms', 'max ms', 'req/s / nginx', 'CPU ms/req'], snapRows),
     '',
     `Memory: idle RSS ${mb(r.memory.idleRss)} MB, peak ${mb(r.memory.peakRss)} MB while a snapshot passes${r.memory.resetWorked ? '' : ' (peak could not be reset: includes start-up)'}`,
     '',
     'Goals (issue 6)',
     table(['ratio', 'measured', 'goal', 'met'], r.goals.map((g) => [g.name, g.measured, g.goal, g.met ? 'yes' : 'NO'])),
   ].join('\n');
+}
+
+/** Only the profile: the stand-in and one telegate under the small-batch load (for working on speed). */
+export async function runProfileOnly(options: ProxyBenchOptions, out: (s: string) => void): Promise<string> {
+  const tools = findTools(out);
+  const dir = mkdtempSync(path.join(tmpdir(), 'telegate-proxy-prof-'));
+  const vendor = await startStandIn();
+  try {
+    const bodies = writeBodies(dir, 10);
+    const script = writeWrkScript(dir, 'batch', bodies.batchFile, RUDDER_HEADERS);
+    return await profileTelegate(tools.wrk, script, dir, vendor.url, options, bodies.batchFile);
+  } finally {
+    await vendor.child.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 function parseArgs(argv: string[]): { options: ProxyBenchOptions; json?: string } {
@@ -246,7 +282,12 @@ if (require.main === module) {
   const { options, json } = parseArgs(process.argv.slice(2));
   const out = (s: string): void => { process.stdout.write(s); };
   out(`telegate proxy bench — node ${process.version}, ${cpus().length} cores, load average ${loadavg()[0]!.toFixed(2)}, ${new Date().toISOString()}\n`);
-  runProxyBench(options, out).then((result) => {
+  if (process.argv.includes('--profile-only')) {
+    runProfileOnly(options, out).then((summary) => out(`${summary}\n`), (error: unknown) => {
+      process.stderr.write(`proxy profile failed: ${error instanceof Error ? error.stack : String(error)}\n`);
+      process.exitCode = 1;
+    });
+  } else runProxyBench(options, out).then((result) => {
     out(`\n${formatProxyResult(result, options)}\n`);
     if (result.profile) out(`\n${result.profile}\n`);
     if (json) writeFileSync(json, `${JSON.stringify(result, null, 2)}\n`);

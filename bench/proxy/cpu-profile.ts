@@ -2,7 +2,7 @@
  * Reads a V8 .cpuprofile (node --cpu-prof) and ranks where the time went by self time: per function,
  * and per owner (telegate's own code, each npm package, Node's internals, GC, idle), which is what
  * decides where a speed-up can come from. Also runnable on its own:
- *   node dist/bench/proxy/cpu-profile.js FILE.cpuprofile [top]
+ *   node dist/bench/proxy/cpu-profile.js FILE.cpuprofile [top] [skip-ms]
  */
 import { readFileSync } from 'node:fs';
 
@@ -23,8 +23,11 @@ export function ownerOf(url: string, functionName: string): string {
   return url;
 }
 
-export function summarizeProfile(file: string, top = 25): ProfileSummary {
+/** `skipMs`: samples in the first milliseconds of the profile are left out (start-up, before the load). */
+export function summarizeProfile(file: string, top = 25, skipMs = 0): ProfileSummary {
   const profile = JSON.parse(readFileSync(file, 'utf8')) as CpuProfile;
+  let at = profile.startTime;
+  const from = profile.startTime + skipMs * 1000;
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
   const fnTime = new Map<string, number>();
   const ownerTime = new Map<string, number>();
@@ -32,8 +35,9 @@ export function summarizeProfile(file: string, top = 25): ProfileSummary {
   let idleUs = 0;
   profile.samples.forEach((id, i) => {
     const us = profile.timeDeltas[i] ?? 0;
+    at += us;
     const node = byId.get(id);
-    if (!node) return;
+    if (!node || at < from) return;
     totalUs += us;
     const { functionName, url, lineNumber } = node.callFrame;
     if (functionName === '(idle)') idleUs += us;
@@ -65,6 +69,6 @@ if (require.main === module) {
     process.stderr.write('usage: node dist/bench/proxy/cpu-profile.js FILE.cpuprofile [top]\n');
     process.exitCode = 2;
   } else {
-    process.stdout.write(`${formatSummary(summarizeProfile(file, 200), Number(process.argv[3] ?? 25))}\n`);
+    process.stdout.write(`${formatSummary(summarizeProfile(file, 200, Number(process.argv[4] ?? 0)), Number(process.argv[3] ?? 25))}\n`);
   }
 }

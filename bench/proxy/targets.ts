@@ -3,6 +3,7 @@
  *   - the stand-in vendor, directly (the floor: what the network path and the vendor cost);
  *   - nginx (Debian nginx-light, one worker) proxying to it over keep-alive: the baseline a plain
  *     reverse proxy sets, configured to buffer a whole request body in memory as telegate must;
+ *   - a bare Node.js proxy (node-floor-proxy.ts): what Node's HTTP stack alone costs;
  *   - telegate as production runs it (`node bin/telegate.js serve`, compiled dist/), level 1, durable
  *     audit log in a temp folder, both vendors' upstreams pointed at the stand-in.
  */
@@ -20,6 +21,13 @@ export async function startStandIn(): Promise<Target> {
   const child = startChild('stand-in vendor', process.execPath, [STAND_IN]);
   const match = await firstLine(child, /\{"port":(\d+)\}/);
   return { name: 'direct', url: `http://127.0.0.1:${match[1]}`, child };
+}
+
+/** bench/proxy/node-floor-proxy.ts in front of the stand-in: Node's HTTP stack and nothing else. */
+export async function startNodeFloor(upstream: string): Promise<Target> {
+  const child = startChild('node floor proxy', process.execPath, [path.join(__dirname, 'node-floor-proxy.js'), upstream]);
+  const match = await firstLine(child, /\{"port":(\d+)\}/);
+  return { name: 'node floor', url: `http://127.0.0.1:${match[1]}`, child };
 }
 
 export async function startNginx(nginxBin: string, dir: string, upstream: string): Promise<Target> {
