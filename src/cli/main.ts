@@ -59,8 +59,9 @@ function buildProgram(io: CliIO, run: (action: Action) => void): Command {
     .requiredOption('--level <level>', 'telemetry level: 0, 1 or 2', parseLevel)
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
     .option('--policies <dir>', 'policy folder or file (default: TELEGATE_POLICIES, else policies)')
+    .option('--originals', 'text format: show each dropped, hashed and unknown field\'s original value in the diff')
     .argument('<file>', 'payload file, or - for stdin')
-    .action((file: string, opts: { vendor: string; endpoint: string; level: Level; format: 'text' | 'json'; policies?: string }) =>
+    .action((file: string, opts: { vendor: string; endpoint: string; level: Level; format: 'text' | 'json'; policies?: string; originals?: boolean }) =>
       run(() => runPolicyExplain({ ...opts, file }, io)));
 
   policy.command('report')

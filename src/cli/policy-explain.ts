@@ -8,7 +8,7 @@ import { readFile } from 'node:fs/promises';
 import { parseJson } from '../json/parse';
 import { serializeJson } from '../json/serialize';
 import type { JsonValue } from '../json/types';
-import { createPseudonymizer, formatPolicyError, loadPolicySet, transform, type Level } from '../policy';
+import { createPseudonymizer, formatPolicyError, loadPolicySet, traceTransform, transform, type Level } from '../policy';
 import { resolveExplainContext } from './explain-context';
 import { EXIT_OK, EXIT_USAGE, type CliIO } from './io';
 import { renderExplain } from './render-explain';
@@ -23,6 +23,8 @@ export interface PolicyExplainOptions {
   policies?: string;
   /** Payload file, or `-` for stdin. */
   file: string;
+  /** Human form: show the input's values in the diff (off: nothing the vendor would not get is printed). */
+  originals?: boolean;
 }
 
 async function readPayload(file: string, io: CliIO): Promise<Buffer> {
@@ -71,7 +73,9 @@ export async function runPolicyExplain(options: PolicyExplainOptions, io: CliIO)
   if (key.kind === 'ephemeral') {
     io.stderr('policy explain: no hash key (TELEGATE_HASH_KEY, or a key generated in the data folder): pseudonyms use a random key for this run and differ from the gateway\'s\n');
   }
-  const result = transform(endpoint, options.level, parsed.value, createPseudonymizer(key.bytes));
+  // One pseudonymizer for the body and the diff: with an ephemeral key, two would disagree.
+  const pseudonymizer = createPseudonymizer(key.bytes);
+  const result = transform(endpoint, options.level, parsed.value, pseudonymizer);
 
   if (options.format === 'json') {
     const out: JsonValue = {
@@ -83,7 +87,8 @@ export async function runPolicyExplain(options: PolicyExplainOptions, io: CliIO)
     };
     io.stdout(`${serializeJson(out)}\n`);
   } else {
-    io.stdout(renderExplain({ policy, endpoint, level: options.level, result }, styleFor(io)));
+    const changes = traceTransform(endpoint, options.level, parsed.value, pseudonymizer);
+    io.stdout(renderExplain({ policy, endpoint, level: options.level, result, changes, originals: options.originals === true }, styleFor(io)));
   }
   return EXIT_OK;
 }

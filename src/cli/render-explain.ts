@@ -1,10 +1,12 @@
 /**
- * `policy explain` in human form: the verdict, the body exactly as it would be sent (pretty-printed), then
- * what the policy dropped, hashed, and did not know. Only post-policy values are ever shown.
+ * `policy explain` in human form: the verdict, the body exactly as it would be sent (pretty-printed), the
+ * diff of what the policy changed leaf by leaf, then the counts of what it dropped, hashed, and did not
+ * know. Only post-policy values are shown unless the diff is asked for originals (render-explain-diff.ts).
  */
 import { serializeJson } from '../json/serialize';
-import type { Endpoint, Level, Policy, TransformResult } from '../policy';
+import type { Endpoint, FieldChange, Level, Policy, TransformResult } from '../policy';
 import { renderCounts } from './render-counts';
+import { renderExplainDiff } from './render-explain-diff';
 import { prettyJson } from './render-json';
 import type { Style } from './render-style';
 
@@ -13,10 +15,14 @@ export interface ExplainView {
   endpoint: Endpoint;
   level: Level;
   result: TransformResult;
+  /** The same transform value by value (traceTransform). */
+  changes: readonly FieldChange[];
+  /** Show the input's values in the diff. */
+  originals: boolean;
 }
 
 export function renderExplain(view: ExplainView, style: Style): string {
-  const { policy, endpoint, level, result } = view;
+  const { policy, endpoint, level, result, changes, originals } = view;
   const where = `${policy.vendor} ${endpoint.method} ${endpoint.path} at level ${level}`;
   const source = style.dim(`policy ${policy.file} ${policy.digest}`);
   const parts: string[] = [];
@@ -28,6 +34,7 @@ export function renderExplain(view: ExplainView, style: Style): string {
   const bytes = Buffer.byteLength(serializeJson(result.body), 'utf8');
   parts.push(`${style.bold(where)}: ${style.ok('forward')}\n${source}\n`);
   parts.push(`${style.bold(`body sent (${bytes} bytes compact; shown indented):`)}\n${prettyJson(result.body)}\n`);
+  parts.push(renderExplainDiff(changes, style, { originals }));
   parts.push(renderCounts('dropped', result.dropped, style));
   parts.push(renderCounts('hashed', result.hashed, style));
   parts.push(renderCounts('unknown', result.unknown, style));

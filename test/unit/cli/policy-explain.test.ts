@@ -5,6 +5,8 @@
  */
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
+import { processIO } from '../../../src/cli/io';
+import { main } from '../../../src/cli/main';
 import type { JsonObject } from '../../../src/json/types';
 import { INPUT, POLICIES, removeTempDirs, telegate, tempDir, withEnv } from './cli-harness';
 
@@ -172,5 +174,112 @@ describe('telegate policy explain, bad input', () => {
     const run = await explain('1', path.join(dir, 'absent.json'));
     expect(run.code).toBe(2);
     expect(run.stderr).toMatch(/ENOENT/);
+  });
+});
+
+describe('telegate policy explain, the diff of what the policy changed', () => {
+  const KEY = '5e4d3c2b1a0f9e8d7c6b5a49382716050f1e2d3c4b5a69788796a5b4c3d2e1f0';
+  let restoreKey: () => void;
+  beforeEach(() => { restoreKey = withEnv({ TELEGATE_HASH_KEY: KEY, NO_COLOR: undefined }); });
+  afterEach(() => restoreKey());
+
+  /** The pseudonyms the body carries, from --format json under the same key. */
+  async function sentBody(file = INPUT): Promise<{ deployment_id: string; owner_id: string; users: { id: string }[] }> {
+    return (JSON.parse((await explain('1', '--format', 'json', file)).stdout) as { body: { deployment_id: string; owner_id: string; users: { id: string }[] } }).body;
+  }
+
+  /** The lines of the `changes` section. */
+  const diffLines = (stdout: string): string[] => {
+    const start = stdout.indexOf('changes (');
+    expect(start).toBeGreaterThanOrEqual(0);
+    return stdout.slice(start).split('\n\n')[0]!.split('\n').slice(1);
+  };
+
+  it('lists every changed leaf in the payload\'s order: - dropped, ~ hashed with its pseudonym, ? unknown; no originals', async () => {
+    const body = await sentBody();
+    const run = await explain('1', INPUT);
+    expect(run.code).toBe(0);
+    expect(diffLines(run.stdout)).toEqual([
+      `  ~ deployment_id → "${body.deployment_id}"`,
+      '  ? hostname',
+      `  ~ owner_id → "${body.owner_id}"`,
+      `  ~ users[0].id → "${body.users[0]!.id}"`,
+      '  - users[0].email',
+      `  ~ users[1].id → "${body.users[1]!.id}"`,
+      '  - users[1].email',
+    ]);
+    for (const original of [...Object.values(ORIGINAL), 'ada@corp.example', 'build-01.corp.example']) expect(run.stdout).not.toContain(original);
+  });
+
+  it('with --originals, each line shows the value the input had', async () => {
+    const body = await sentBody();
+    const run = await explain('1', '--originals', INPUT);
+    expect(run.code).toBe(0);
+    expect(diffLines(run.stdout)).toEqual([
+      `  ~ deployment_id: "${ORIGINAL.deployment}" → "${body.deployment_id}"`,
+      '  ? hostname: "build-01.corp.example"',
+      `  ~ owner_id: "${ORIGINAL.owner}" → "${body.owner_id}"`,
+      `  ~ users[0].id: "${ORIGINAL.owner}" → "${body.users[0]!.id}"`,
+      '  - users[0].email: "ada@corp.example"',
+      `  ~ users[1].id: "${ORIGINAL.user2}" → "${body.users[1]!.id}"`,
+      '  - users[1].email: "grace@corp.example"',
+    ]);
+  });
+
+  it('a removed object or array is listed leaf by leaf, an empty one as itself, big integers exact', async () => {
+    const dir = await tempDir();
+    const file = path.join(dir, 'nested.json');
+    await fs.writeFile(file, '{"version": "v1", "host": {"name": "ci-7", "tags": ["a", 18446744073709551615], "extra": {}}, "users": []}');
+    const run = await explain('2', '--originals', file);
+    expect(run.code).toBe(0);
+    expect(diffLines(run.stdout)).toEqual([
+      '  ? host.name: "ci-7"',
+      '  ? host.tags[0]: "a"',
+      '  ? host.tags[1]: 18446744073709551615',
+      '  ? host.extra: {}',
+    ]);
+  });
+
+  it('says so when the policy changes nothing', async () => {
+    const dir = await tempDir();
+    const file = path.join(dir, 'clean.json');
+    await fs.writeFile(file, '{"version": "v1"}');
+    const run = await explain('2', file);
+    expect(run.stdout).toMatch(/changes: none/);
+  });
+
+  /** Runs the CLI writing to the real process.stdout, made to look like a terminal; returns what it wrote. */
+  async function onTerminal(args: string[]): Promise<string> {
+    const out = process.stdout as NodeJS.WriteStream & { isTTY: boolean };
+    const saved = { isTTY: out.isTTY, write: out.write };
+    let text = '';
+    out.isTTY = true;
+    out.write = ((chunk: string | Uint8Array) => { text += typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8'); return true; }) as typeof out.write;
+    try {
+      await main(['node', 'telegate', ...args], processIO);
+    } finally {
+      out.isTTY = saved.isTTY;
+      out.write = saved.write;
+    }
+    return text;
+  }
+  const args = (...rest: string[]): string[] => ['policy', 'explain', '--vendor', 'acme', '--endpoint', '/report', '--level', '1', '--policies', POLICIES, ...rest, INPUT];
+
+  it('on a terminal the diff is coloured: dropped red, hashed yellow, unknown magenta', async () => {
+    const text = await onTerminal(args());
+    expect(text).toMatch(/^\u001b\[31m {2}- users\[0\]\.email\u001b\[0m$/m);
+    expect(text).toMatch(/^\u001b\[33m {2}~ users\[0\]\.id → "[0-9a-f-]{36}"\u001b\[0m$/m);
+    expect(text).toMatch(/^\u001b\[35m {2}\? hostname\u001b\[0m$/m);
+  });
+
+  it('no colour on a terminal with NO_COLOR, nor ever in --format json', async () => {
+    const json = await onTerminal(args('--format', 'json'));
+    expect(json).not.toMatch(/\u001b\[/);
+    expect(Object.keys(JSON.parse(json) as object)).toEqual(['decision', 'body', 'dropped', 'hashed', 'unknown']);
+    restoreKey();
+    restoreKey = withEnv({ TELEGATE_HASH_KEY: KEY, NO_COLOR: '1' });
+    const plain = await onTerminal(args());
+    expect(plain).toContain('  - users[0].email');
+    expect(plain).not.toMatch(/\u001b\[/);
   });
 });
