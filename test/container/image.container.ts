@@ -10,7 +10,7 @@
  * TELEGATE_TEST_IMAGE and CONTAINERS_CONF).
  */
 import { execFile } from 'node:child_process';
-import { chown, mkdir, mkdtemp, rm, stat } from 'node:fs/promises';
+import { chmod, chown, mkdir, mkdtemp, rm, stat } from 'node:fs/promises';
 import { createServer, request } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -68,6 +68,23 @@ function send(url: string, method: string, headers: Record<string, string>, body
 
 const ms = (since: bigint): number => Math.round(Number(process.hrtime.bigint() - since) / 1e6);
 
+/** `podman run -d` the image read-only on the host network, then wait until /readyz answers or it dies. */
+async function startContainer(name: string, adminUrl: string, args: string[]): Promise<void> {
+  if (!IMAGE) throw new Error('TELEGATE_TEST_IMAGE is not set: run this through `npm run test:container`');
+  const up = await podman('run', '-d', '--name', name, '--network', 'host', '--read-only', ...args, IMAGE);
+  if (up.code !== 0) throw new Error(`podman run failed: ${up.stderr}`);
+  for (;;) {
+    const ready = await send(`${adminUrl}/readyz`, 'GET', {}).catch(() => undefined);
+    if (ready?.status === 200) return;
+    const state = await podman('inspect', '--format', '{{.State.Running}}', name);
+    if (state.stdout.trim() !== 'true') {
+      const logs = await podman('logs', name);
+      throw new Error(`the container exited:\n${logs.stdout}${logs.stderr}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
 describe('the telegate image, run read-only as non-root with the audit log on a volume', () => {
   const name = `telegate-container-test-${process.pid}`;
   const coder = packFixture('coder-snapshot');
@@ -82,7 +99,6 @@ describe('the telegate image, run read-only as non-root with the audit log on a 
   let automatischBody: Buffer | undefined;
 
   beforeAll(async () => {
-    if (!IMAGE) throw new Error('TELEGATE_TEST_IMAGE is not set: run this through `npm run test:container`');
     vendor = await startStandInVendor();
     root = await mkdtemp(path.join(tmpdir(), 'telegate-container-'));
     auditDir = path.join(root, 'audit');
@@ -97,23 +113,11 @@ describe('the telegate image, run read-only as non-root with the audit log on a 
     adminUrl = `http://127.0.0.1:${adminPort}`;
 
     const started = process.hrtime.bigint();
-    const up = await podman('run', '-d', '--name', name, '--network', 'host', '--read-only',
+    await startContainer(name, adminUrl, [
       '-v', `${auditDir}:/var/lib/telegate/audit`, '-v', `${dataDir}:/var/lib/telegate/data`,
       '-e', `TELEGATE_PORT=${port}`, '-e', `TELEGATE_ADMIN_PORT=${adminPort}`, '-e', `TELEGATE_HASH_KEY=${TEST_HASH_KEY}`,
       '-e', `TELEGATE_UPSTREAM_CODER=${vendor.url}/coder`, '-e', `TELEGATE_UPSTREAM_AUTOMATISCH=${vendor.url}/automatisch`,
-      IMAGE);
-    if (up.code !== 0) throw new Error(`podman run failed: ${up.stderr}`);
-    // Wait for readiness, or for the container to die (then its log says why).
-    for (;;) {
-      const ready = await send(`${adminUrl}/readyz`, 'GET', {}).catch(() => undefined);
-      if (ready?.status === 200) break;
-      const state = await podman('inspect', '--format', '{{.State.Running}}', name);
-      if (state.stdout.trim() !== 'true') {
-        const logs = await podman('logs', name);
-        throw new Error(`the container exited:\n${logs.stdout}${logs.stderr}`);
-      }
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
+    ]);
     timings['start to ready'] = ms(started);
   });
 
@@ -197,5 +201,49 @@ describe('the telegate image, run read-only as non-root with the audit log on a 
 
     const folder = await stat(auditDir);
     expect([folder.uid, folder.mode & 0o777]).toEqual([NODE_UID, 0o700]);
+  });
+});
+
+describe('on a volume whose root belongs to root, as Kubernetes mounts one (deploy/kubernetes)', () => {
+  const name = `telegate-container-volume-${process.pid}`;
+  let volume: string;
+
+  beforeAll(async () => {
+    volume = await mkdtemp(path.join(tmpdir(), 'telegate-volume-'));
+    // What fsGroup makes of a volume: owner root, group 1000, group-writable, setgid.
+    await chown(volume, 0, NODE_UID);
+    await chmod(volume, 0o2775);
+  });
+  afterAll(async () => {
+    await podman('rm', '-f', name);
+    await rm(volume, { recursive: true, force: true });
+  });
+
+  /** The volume at the image's audit folder, and ports of its own. */
+  const options = async (): Promise<{ args: string[]; adminPort: number }> => {
+    const adminPort = await freePort();
+    return {
+      adminPort,
+      args: ['-v', `${volume}:/var/lib/telegate/audit`, '-e', `TELEGATE_HASH_KEY=${TEST_HASH_KEY}`,
+        '-e', `TELEGATE_PORT=${await freePort()}`, '-e', `TELEGATE_ADMIN_PORT=${adminPort}`],
+    };
+  };
+
+  it('refuses the mount point itself as its audit folder, naming it, with exit 2', async () => {
+    const { args } = await options();
+    const refused = await podman('run', '--rm', '--network', 'host', '--read-only', ...args, IMAGE ?? '');
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain('audit.dir /var/lib/telegate/audit: cannot prepare audit folder');
+  });
+
+  it('runs with TELEGATE_AUDIT_DIR in a subfolder it creates, 0700 and its own, and stops with a whole chain', async () => {
+    const { args, adminPort } = await options();
+    await startContainer(name, `http://127.0.0.1:${adminPort}`, [...args, '-e', 'TELEGATE_AUDIT_DIR=/var/lib/telegate/audit/log']);
+    expect((await podman('stop', '-t', '30', name)).code).toBe(0);
+    const folder = await stat(path.join(volume, 'log'));
+    expect([folder.uid, folder.mode & 0o777]).toEqual([NODE_UID, 0o700]);
+    const verify = await run(process.execPath, ['bin/telegate.js', 'audit', 'verify', path.join(volume, 'log')]);
+    expect(verify.code).toBe(0);
+    expect(verify.stdout).toContain('ok, closed');
   });
 });
