@@ -25,7 +25,9 @@ h3{font-size:1rem;margin:1rem 0 .5rem}
 .muted{color:var(--muted)}
 table{border-collapse:collapse;margin:.5rem 0 1rem;width:100%}
 caption{text-align:left;font-weight:600;padding:.25rem 0}
-th,td{border:1px solid var(--line);padding:.25rem .5rem;text-align:left;vertical-align:top;overflow-wrap:anywhere}
+th,td{border:1px solid var(--line);padding:.25rem .5rem;text-align:left;vertical-align:top}
+/* Digests and file paths are long unbroken words: let them wrap rather than widen a table past the window. */
+code.long{word-break:break-all}
 thead th{background:var(--bg-soft)}
 td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}
 code,pre{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:13px}

@@ -6,7 +6,7 @@ import { html, type Html } from './html';
 export function renderStatusBody(report: ReadinessReport, csrf: string | undefined): Html {
   const policies = html`<table><caption>Policies in force</caption>
 <thead><tr><th scope="col">Vendor</th><th scope="col" class="num">Level</th><th scope="col">Policy file</th><th scope="col">Digest</th><th scope="col">Upstream</th></tr></thead>
-<tbody>${report.policies.map((p) => html`<tr><th scope="row">${p.vendor}</th><td class="num">${p.level}</td><td><code>${p.file}</code></td><td><code>${p.digest}</code></td><td>${p.upstream}</td></tr>`)}</tbody></table>`;
+<tbody>${report.policies.map((p) => html`<tr><th scope="row">${p.vendor}</th><td class="num">${p.level}</td><td><code class="long">${p.file}</code></td><td><code class="long">${p.digest}</code></td><td><code class="long">${p.upstream}</code></td></tr>`)}</tbody></table>`;
   const last = report.last_reload;
   const reload = last === null
     ? html`<p>No reload since the gateway started.</p>`
