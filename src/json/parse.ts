@@ -59,7 +59,17 @@ function inexact(text: string): JsonParseResult {
 
 function invalid(err: unknown): JsonParseResult {
   if (err instanceof InexactNumberError) return inexact(err.message);
-  return { ok: false, error: { code: 'invalid-json', detail: err instanceof Error ? err.message : String(err) } };
+  return { ok: false, error: { code: 'invalid-json', detail: invalidJsonDetail(err instanceof Error ? err.message : String(err)) } };
+}
+
+/**
+ * Where the body stops being JSON, never what it says there: V8 quotes the body's first characters
+ * ("Unexpected token 'c', "ceo@exampl"... is not valid JSON") and lossless-json names a duplicate key.
+ */
+function invalidJsonDetail(message: string): string {
+  const position = /at position (\d+)/.exec(message)?.[1];
+  const what = message.startsWith('Duplicate key') ? 'a key appears twice in one object' : 'the body is not valid JSON';
+  return position === undefined ? what : `${what} (at character ${position})`;
 }
 
 function nativeParse(text: string): JsonParseResult {

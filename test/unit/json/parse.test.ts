@@ -56,6 +56,14 @@ describe('parseJson', () => {
     expect(parse(bytes)).toMatchObject({ ok: false, error: { code: 'not-utf8' } });
   });
 
+  it('says where a body stops being JSON, never what it holds there', () => {
+    for (const text of ['ceo@example.com', '{"email": ceo@example.com}', '{"ceo@example.com":1,"ceo@example.com":2,"n":12345678901234567890,"z":"\\u0000"}']) {
+      const result = parse(text);
+      expect(result).toMatchObject({ ok: false, error: { code: 'invalid-json' } });
+      if (!result.ok) expect([text, result.error.detail]).toEqual([text, expect.not.stringContaining('ceo')]);
+    }
+  });
+
   it('reports truncated JSON as invalid', () => {
     expect(parse('{"a":[1,2')).toMatchObject({ ok: false, error: { code: 'invalid-json' } });
   });
