@@ -53,6 +53,7 @@ const EXPECTED_REFUSAL: Record<Corruption, { status: number; error: string }> = 
   'not-utf8': { status: 400, error: 'not-utf8' },
   'mislabelled-gzip': { status: 400, error: 'undecodable-body' },
   'unknown-encoding': { status: 415, error: 'unsupported-encoding' },
+  'bare-value': { status: 400, error: 'invalid-json' },
 };
 
 /** Corruptions the parser meets (the others are refused before it): a duplicate key may be met first. */
@@ -72,6 +73,7 @@ async function wire(c: FuzzCase, text: string): Promise<{ bytes: Buffer; encodin
     case 'inexact': plain = Buffer.from(`{"keep":${c.inexact},"rest":${text}}`); break;
     case 'too-deep': plain = Buffer.from(`{"keep":${'['.repeat(200)}${']'.repeat(200)},"rest":${text}}`); break;
     case 'array': plain = Buffer.from(`[${text}]`); break;
+    case 'bare-value': plain = Buffer.from(`${c.bare}${text}`); break;
     case 'not-utf8': plain = Buffer.concat([Buffer.from('{"bad":"'), Buffer.from([0xff, 0xfe]), Buffer.from(`","rest":${text}}`)]); break;
     case 'mislabelled-gzip': return { bytes: Buffer.from(text), encoding: 'gzip' };
     case 'unknown-encoding': return { bytes: Buffer.from(text), encoding: 'compress' };
@@ -285,6 +287,8 @@ describe('the pipeline under random requests', () => {
           fail(`answered ${JSON.stringify(got)} (${String(answer['detail'])}), expected ${expected.map((e) => JSON.stringify(e)).join(' or ')}`);
         }
         expect(record).toMatchObject({ decision: 'rejected', reason: got.error });
+        // A refusal describes the body's shape, never its text: not even the first characters of a bare value.
+        if (c.corruption === 'bare-value') expect(reply.body).not.toContain(c.bare.slice(0, 8));
         expect(record['body']).toBeUndefined();
         tally.refused.set(String(got.error), (tally.refused.get(String(got.error)) ?? 0) + 1);
       }

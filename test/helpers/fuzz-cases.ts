@@ -194,7 +194,7 @@ export const eventsArb: fc.Arbitrary<EventInput[]> = fc.array(fc.oneof(
 // ---- the request ---------------------------------------------------------------------------------------
 
 export type Encoding = 'none' | 'identity' | 'gzip' | 'x-gzip' | 'gzip-unlabelled' | 'deflate' | 'deflate-raw' | 'br' | 'gzip, br';
-export type Corruption = 'truncate' | 'inexact' | 'too-deep' | 'array' | 'not-utf8' | 'mislabelled-gzip' | 'unknown-encoding';
+export type Corruption = 'truncate' | 'inexact' | 'too-deep' | 'array' | 'not-utf8' | 'mislabelled-gzip' | 'unknown-encoding' | 'bare-value';
 
 export interface FuzzCase {
   keep?: RawNode;
@@ -219,6 +219,7 @@ export interface FuzzCase {
   version: string;
   corruption: Corruption | null;
   inexact: string;
+  bare: string;
   truncateAt: number;
 }
 
@@ -240,10 +241,12 @@ export const caseArb: fc.Arbitrary<FuzzCase> = fc.record({
   contentType: fc.constantFrom(null, 'application/json', 'text/plain', 'application/x-www-form-urlencoded', 'application/json; charset=utf-8'),
   route: fc.constantFrom('endpoint', 'prefix', 'host'),
   version: fc.string({ unit: 'grapheme-ascii', maxLength: 12 }).map((s) => s.replace(/[^\x21-\x7e]/g, 'v')),
-  corruption: fc.oneof({ weight: 5, arbitrary: fc.constant(null) }, { weight: 1, arbitrary: fc.constantFrom<Corruption>('truncate', 'inexact', 'too-deep', 'array', 'not-utf8', 'mislabelled-gzip', 'unknown-encoding') }),
+  corruption: fc.oneof({ weight: 5, arbitrary: fc.constant(null) }, { weight: 1, arbitrary: fc.constantFrom<Corruption>('truncate', 'inexact', 'too-deep', 'array', 'not-utf8', 'mislabelled-gzip', 'unknown-encoding', 'bare-value') }),
   inexact: fc.constantFrom(...INEXACT_NUMBERS),
+  /** A marker sent without quotes (`bare-value`): the parser meets it first, and must not quote it back. */
+  bare: markerArb,
   truncateAt: fc.double({ min: 0, max: 1, noNaN: true }),
-}, { requiredKeys: ['unknown', 'decoys', 'order', 'style', 'encoding', 'contentType', 'route', 'version', 'corruption', 'inexact', 'truncateAt'] });
+}, { requiredKeys: ['unknown', 'decoys', 'order', 'style', 'encoding', 'contentType', 'route', 'version', 'corruption', 'inexact', 'bare', 'truncateAt'] });
 
 // ---- the body as raw JSON ------------------------------------------------------------------------------
 
