@@ -83,7 +83,12 @@ export function createEgressHandler(deps: EgressDeps): (req: IncomingMessage, re
       if (level === 0) {
         await readRawBody(req, limits.bodyBytes);
         record = { ...base, decision: 'blocked', ...NOTHING };
-        await appendDurably(record);
+        // Nothing leaves at level 0, so a failing audit disk does not turn the vendor's normal reply into a
+        // 503: RudderStack SDK 3.x crashes its host process when a batch finally fails. The failure is
+        // logged and shows on /readyz and in the audit-write metrics.
+        await appendDurably(record).catch((error: unknown) => {
+          logger.error({ id, vendor: base.vendor, reason: error instanceof GatewayError ? error.code : 'audit-unavailable' }, 'blocked record not written');
+        });
         const reply = route.endpoint.localReply;
         res.writeHead(reply.status, reply.body === '' ? {} : { 'content-type': reply.contentType, 'content-length': Buffer.byteLength(reply.body) });
         res.end(reply.body);

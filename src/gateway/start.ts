@@ -202,13 +202,24 @@ export async function startGateway(config: GatewayConfig, options: StartOptions 
         server.closeAllConnections();
         await stopped;
         await reloading;
-        await audit.close();
+        // Everything below runs even when the audit log cannot be closed (a failing disk): the ports and
+        // upstream connections are released, and the failure is reported to the caller afterwards.
+        let auditError: unknown;
+        try {
+          await audit.close();
+        } catch (error) {
+          auditError = error;
+        }
         runtime.close();
         // Close every admin connection before waiting: a client stalled mid-request would otherwise hold
         // close() until its headers timed out, long past graceMs.
         const adminStopped = new Promise<void>((resolve) => adminServer.close(() => resolve()));
         adminServer.closeAllConnections();
         await adminStopped;
+        if (auditError !== undefined) {
+          logger.error({ err: auditError instanceof Error ? auditError.message : String(auditError) }, 'telegate stopped; the audit log could not be closed cleanly');
+          throw auditError;
+        }
         logger.info('telegate stopped; audit log flushed');
       })();
       return closing;

@@ -82,6 +82,32 @@ describe('the audit log cannot be written', () => {
   });
 });
 
+describe('the audit log cannot be written at level 0', () => {
+  test('the instance still gets the vendor\'s normal reply (nothing leaves either way), and /readyz says the log is down', async () => {
+    const vendor = await startStandInVendor({ reply: { kind: 'reply', status: 202 } });
+    const failing: AuditFileOps = {
+      ...nodeFileOps,
+      fdatasync: async () => { throw Object.assign(new Error('EIO: i/o error, fdatasync'), { code: 'EIO' }); },
+    };
+    let gw: TestGateway | undefined;
+    try {
+      // The writer's own start record must be durable, so the disk fails only once the gateway runs.
+      let armed = false;
+      const ops: AuditFileOps = { ...nodeFileOps, fdatasync: (fd) => (armed ? failing.fdatasync(fd) : nodeFileOps.fdatasync(fd)) };
+      gw = await startTestGateway({ env: { TELEGATE_LEVEL_CODER: '0', TELEGATE_UPSTREAM_CODER: vendor.url }, configYaml: CONFIG, auditSeams: { fileOps: ops } });
+      armed = true;
+      const reply = await post(gw.url, snapshot());
+      expect(reply.status).toBe(202);
+      expect(vendor.received).toEqual([]);
+      expect((await httpCall(`${gw.adminUrl}/readyz`)).status).toBe(503);
+      expect(gw.logLines.join('\n')).toMatch(/blocked record not written/);
+    } finally {
+      await gw?.close().catch(() => undefined);
+      await vendor.close();
+    }
+  });
+});
+
 describe('the vendor misbehaves', () => {
   let vendor: StandInVendor;
   let gw: TestGateway;
