@@ -105,7 +105,7 @@ export function createEgressHandler(deps: EgressDeps): (req: IncomingMessage, re
       metrics.requests.inc({ ...labels, decision: 'forwarded' });
       metrics.bytesSent.inc({ vendor: base.vendor }, bytes.length);
 
-      snapshot.proxies.get(base.vendor)!(req, res, {
+      snapshot.proxies.get(base.vendor)!.forward(req, res, {
         route,
         body: bytes,
         done: (outcome) => {
@@ -154,7 +154,7 @@ export function createEgressHandler(deps: EgressDeps): (req: IncomingMessage, re
     metrics.upstreamSeconds.observe({ vendor, status: outcome.kind === 'response' ? String(outcome.status) : outcome.error }, outcome.ms / 1000);
     const fields = outcome.kind === 'response'
       ? { id, status: outcome.status, ms: outcome.ms }
-      : { id, ms: outcome.ms, error: outcome.error };
+      : { id, ...(outcome.status === undefined ? {} : { status: outcome.status }), ms: outcome.ms, error: outcome.error };
     audit.appendOutcome(fields).catch((err: unknown) => {
       logger.error({ id, err: err instanceof Error ? err.message : String(err) }, 'outcome record not written');
     });

@@ -9,7 +9,8 @@ export type RejectionCode =
   | 'not-found' | 'method-not-allowed' | 'absolute-form' | 'connect-refused'
   | 'body-too-large' | 'inflated-too-large' | 'unsupported-encoding' | 'undecodable-body'
   | 'not-utf8' | 'invalid-json' | 'too-deep' | 'inexact-number' | 'not-an-object'
-  | 'body-timeout' | 'aborted'
+  | 'too-many-values' | 'busy' | 'body-timeout' | 'aborted' | 'shutdown'
+  | 'headers-too-large' | 'request-timeout' | 'bad-request'
   | 'audit-unavailable' | 'internal-error' | 'upstream-unreachable' | 'upstream-timeout' | 'upstream-redirect';
 
 export class GatewayError extends Error {

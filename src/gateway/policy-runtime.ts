@@ -9,7 +9,7 @@ import { Agent as HttpsAgent } from 'node:https';
 import { Agent as PlainAgent } from 'node:http';
 import { formatPolicyError, loadPolicySet, type Level, type PolicySet } from '../policy';
 import { RouteTable, type VendorRoute } from './route-table';
-import { createVendorProxy, type VendorProxy } from './upstream-proxy';
+import { createUpstreamProxy, type UpstreamProxy } from './upstream-proxy';
 
 export interface VendorSetting { level: Level; upstream?: string }
 
@@ -25,15 +25,18 @@ export interface RuntimeOptions {
 export interface RuntimeSnapshot {
   policySet: PolicySet;
   routes: RouteTable;
-  proxies: ReadonlyMap<string, VendorProxy>;
+  /** Vendor name -> the proxy of its upstream origin. */
+  proxies: ReadonlyMap<string, UpstreamProxy>;
 }
 
 export type LoadOutcome = { ok: true; snapshot: RuntimeSnapshot } | { ok: false; errors: string[] };
 
 export class PolicyRuntime {
   private current: RuntimeSnapshot | undefined;
-  /** Keep-alive connections per upstream origin, reused across reloads. */
+  /** Keep-alive connections and the proxy per upstream origin, reused across reloads (a proxy per reload
+   * would leave a listener on the server each time). */
   private readonly agents = new Map<string, HttpAgent>();
+  private readonly proxies = new Map<string, UpstreamProxy>();
   private loading: Promise<LoadOutcome> = Promise.resolve({ ok: false, errors: ['not loaded'] });
 
   constructor(private readonly options: RuntimeOptions) {}
@@ -53,9 +56,32 @@ export class PolicyRuntime {
     return this.loading;
   }
 
+  /** Exchanges with vendors still open, across every upstream. */
+  get activeExchanges(): number {
+    let n = 0;
+    for (const proxy of this.proxies.values()) n += proxy.active;
+    return n;
+  }
+
+  /** Ends every open exchange (shutdown after the grace period): each gets its outcome, `shutdown`. */
+  abortExchanges(): void {
+    for (const proxy of this.proxies.values()) proxy.abortAll();
+  }
+
   close(): void {
+    this.abortExchanges();
     for (const agent of this.agents.values()) agent.destroy();
     this.agents.clear();
+    this.proxies.clear();
+  }
+
+  private proxyFor(upstream: URL): UpstreamProxy {
+    let proxy = this.proxies.get(upstream.origin);
+    if (!proxy) {
+      proxy = createUpstreamProxy(upstream, this.agentFor(upstream), this.options.upstreamTimeoutMs);
+      this.proxies.set(upstream.origin, proxy);
+    }
+    return proxy;
   }
 
   private async loadNow(): Promise<LoadOutcome> {
@@ -83,10 +109,8 @@ export class PolicyRuntime {
       vendors.push({ policy, level: setting.level, upstream });
     }
     if (errors.length > 0) return { ok: false, errors };
-    const proxies = new Map<string, VendorProxy>();
-    for (const vendor of vendors) {
-      proxies.set(vendor.policy.vendor, createVendorProxy(vendor, this.agentFor(vendor.upstream), this.options.upstreamTimeoutMs));
-    }
+    const proxies = new Map<string, UpstreamProxy>();
+    for (const vendor of vendors) proxies.set(vendor.policy.vendor, this.proxyFor(vendor.upstream));
     this.current = { policySet: loaded.value, routes: new RouteTable(vendors), proxies };
     return { ok: true, snapshot: this.current };
   }
@@ -95,6 +119,8 @@ export class PolicyRuntime {
     let agent = this.agents.get(upstream.origin);
     if (!agent) {
       // rejectUnauthorized is the default; stated because upstream TLS must be verified (SPEC §5).
+      // Never give these agents maxSockets: a queued request would be ended by http-proxy before
+      // upstream-proxy.ts writes telegate's body into it.
       agent = upstream.protocol === 'https:'
         ? new HttpsAgent({ keepAlive: true, rejectUnauthorized: true })
         : new PlainAgent({ keepAlive: true });

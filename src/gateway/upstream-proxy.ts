@@ -1,25 +1,36 @@
 /**
- * Forwarding to a vendor with http-proxy-middleware: one proxy per vendor, built with its route table.
+ * Forwarding to a vendor with http-proxy-middleware: one proxy per upstream origin, kept across reloads.
  *
  * What leaves is decided here as much as in the policy: the body written upstream is telegate's own
  * serialization (the client's stream was consumed before), the request carries only the vendor's
  * allow-listed headers plus the ones telegate sets (Host, Content-Type, Content-Length), nothing like
  * X-Forwarded-For (xfwd off), TLS is verified, and the URL is the route's target, never the client's.
  *
+ * http-proxy copies every header of the incoming request into the upstream one, and skips its
+ * `proxyReq` event (where the body is written) when the request carries `Expect`. So the incoming
+ * headers are cut down to the allow-list BEFORE the proxy sees them: whatever path http-proxy takes, it
+ * can only copy allowed names. A `proxyReq` whose headers already left is destroyed (fail closed).
+ * The body is written in `proxyReq`, which http-proxy emits on the socket's tick, before it ends the
+ * request; an agent that queues requests (maxSockets) would break that order, so the agents must never
+ * be given one (policy-runtime.ts).
+ *
  * The vendor's reply is relayed by hand (selfHandleResponse): status and body, an allow-list of headers
  * (no Set-Cookie), and a redirect turned into a 502, because RudderStack's SDK resends a redirected batch
  * as a body-less GET and counts it delivered.
  */
-import type { Agent as HttpAgent, ClientRequest, IncomingMessage, ServerResponse } from 'node:http';
+import type { Agent as HttpAgent, ClientRequest, IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { createProxyMiddleware, type Plugin } from 'http-proxy-middleware';
 import { RELAYED_RESPONSE_HEADERS, isForbiddenRequestHeader } from './forbidden-headers';
 import { GatewayError, sendError } from './http-error';
-import type { Route, VendorRoute } from './route-table';
+import type { Route } from './route-table';
+
+export type UpstreamError = 'upstream-unreachable' | 'upstream-timeout' | 'upstream-reset' | 'client-gone' | 'shutdown';
 
 export type UpstreamOutcome =
   | { kind: 'response'; status: number; ms: number }
-  | { kind: 'error'; error: 'upstream-unreachable' | 'upstream-timeout' | 'upstream-reset' | 'client-gone'; ms: number; detail: string };
+  /** `status` is set when the vendor had answered before the exchange failed. */
+  | { kind: 'error'; error: UpstreamError; ms: number; detail: string; status?: number };
 
 export interface Forwarding {
   route: Route;
@@ -29,28 +40,45 @@ export interface Forwarding {
   done(outcome: UpstreamOutcome): void;
 }
 
-export type VendorProxy = (req: IncomingMessage, res: ServerResponse, forwarding: Forwarding) => void;
+export interface UpstreamProxy {
+  forward(req: IncomingMessage, res: ServerResponse, forwarding: Forwarding): void;
+  /** Exchanges still open. */
+  readonly active: number;
+  /** Ends every open exchange now (shutdown): each is settled as `shutdown`. */
+  abortAll(): void;
+}
 
-interface Exchange extends Forwarding { started: number; timedOut: boolean; settled: boolean }
+interface Exchange extends Forwarding {
+  started: number;
+  timedOut: boolean;
+  settled: boolean;
+  status?: number;
+  proxyReq?: ClientRequest;
+  res: ServerResponse;
+}
 
-export function createVendorProxy(vendor: VendorRoute, agent: HttpAgent, timeoutMs: number): VendorProxy {
+export function createUpstreamProxy(origin: URL, agent: HttpAgent, timeoutMs: number): UpstreamProxy {
   const exchanges = new WeakMap<IncomingMessage, Exchange>();
-  const allowed = vendor.policy.headers.map((h) => h.toLowerCase()).filter((h) => !isForbiddenRequestHeader(h));
+  const open = new Set<Exchange>();
 
   const settle = (exchange: Exchange, outcome: UpstreamOutcome): void => {
     if (exchange.settled) return;
     exchange.settled = true;
+    open.delete(exchange);
     exchange.done(outcome);
   };
   const elapsed = (exchange: Exchange): number => Math.round((performance.now() - exchange.started) * 1000) / 1000;
+  const failed = (exchange: Exchange, error: UpstreamError, detail: string): UpstreamOutcome =>
+    ({ kind: 'error', error, ms: elapsed(exchange), detail, ...(exchange.status === undefined ? {} : { status: exchange.status }) });
 
   const plugin: Plugin = (proxyServer) => {
     proxyServer.on('proxyReq', (proxyReq: ClientRequest, req: IncomingMessage) => {
       const exchange = exchanges.get(req);
-      if (!exchange) return void proxyReq.destroy();
-      for (const name of proxyReq.getHeaderNames()) {
-        if (name !== 'host' && !allowed.includes(name)) proxyReq.removeHeader(name);
+      if (!exchange || proxyReq.headersSent) {
+        proxyReq.destroy();
+        return;
       }
+      exchange.proxyReq = proxyReq;
       proxyReq.setHeader('content-type', 'application/json');
       proxyReq.setHeader('content-length', exchange.body.length);
       proxyReq.on('timeout', () => { exchange.timedOut = true; });
@@ -61,6 +89,7 @@ export function createVendorProxy(vendor: VendorRoute, agent: HttpAgent, timeout
       const exchange = exchanges.get(req);
       const status = proxyRes.statusCode ?? 502;
       if (!exchange) return void proxyRes.resume();
+      exchange.status = status;
       if (status >= 300 && status < 400) {
         proxyRes.resume();
         sendError(res, new GatewayError(502, 'upstream-redirect', `the vendor answered ${status} (a redirect); telegate never follows or relays redirects`));
@@ -75,34 +104,41 @@ export function createVendorProxy(vendor: VendorRoute, agent: HttpAgent, timeout
       res.writeHead(status, headers);
       proxyRes.pipe(res);
       proxyRes.on('end', () => settle(exchange, { kind: 'response', status, ms: elapsed(exchange) }));
-      proxyRes.on('error', () => settle(exchange, { kind: 'error', error: 'upstream-reset', ms: elapsed(exchange), detail: 'the vendor reset the connection mid-reply' }));
+      proxyRes.on('error', () => settle(exchange, failed(exchange, 'upstream-reset', 'the vendor reset the connection mid-reply')));
       proxyRes.on('aborted', () => {
         res.destroy();
-        settle(exchange, { kind: 'error', error: 'upstream-reset', ms: elapsed(exchange), detail: 'the vendor reset the connection mid-reply' });
+        settle(exchange, failed(exchange, 'upstream-reset', 'the vendor reset the connection mid-reply'));
+      });
+      // The instance hung up while the reply was relayed: the pipe stops, so stop reading the vendor too,
+      // and record now what the vendor answered rather than a reset one idle timeout later.
+      res.on('close', () => {
+        if (res.writableFinished) return;
+        proxyRes.destroy();
+        settle(exchange, failed(exchange, 'client-gone', 'the instance closed its connection while the reply was relayed'));
       });
     });
 
     proxyServer.on('error', (err: Error, req: IncomingMessage, res: ServerResponse | NodeJS.WritableStream) => {
       const exchange = exchanges.get(req);
-      if (!exchange) return;
+      if (!exchange || exchange.settled) return;
       const code = (err as NodeJS.ErrnoException).code ?? 'error';
-      const outcome: UpstreamOutcome = exchange.timedOut
-        ? { kind: 'error', error: 'upstream-timeout', ms: elapsed(exchange), detail: `the vendor did not answer within ${timeoutMs} ms` }
-        : { kind: 'error', error: 'upstream-unreachable', ms: elapsed(exchange), detail: `the vendor could not be reached (${code})` };
+      const outcome = exchange.timedOut
+        ? failed(exchange, 'upstream-timeout', `the vendor did not answer within ${timeoutMs} ms`)
+        : failed(exchange, 'upstream-unreachable', `the vendor could not be reached (${code})`);
       if ('writeHead' in res) {
-        sendError(res, new GatewayError(exchange.timedOut ? 504 : 502, outcome.error === 'upstream-timeout' ? 'upstream-timeout' : 'upstream-unreachable', outcome.detail));
+        sendError(res, new GatewayError(exchange.timedOut ? 504 : 502, exchange.timedOut ? 'upstream-timeout' : 'upstream-unreachable', outcome.kind === 'error' ? outcome.detail : ''));
       }
       settle(exchange, outcome);
     });
 
     proxyServer.on('econnreset', (_err: Error, req: IncomingMessage) => {
       const exchange = exchanges.get(req);
-      if (exchange) settle(exchange, { kind: 'error', error: 'client-gone', ms: elapsed(exchange), detail: 'the instance closed its connection before the vendor answered' });
+      if (exchange) settle(exchange, failed(exchange, 'client-gone', 'the instance closed its connection before the vendor answered'));
     });
   };
 
   const middleware = createProxyMiddleware<IncomingMessage, ServerResponse>({
-    target: vendor.upstream.origin,
+    target: origin.origin,
     agent,
     changeOrigin: true,
     xfwd: false,
@@ -114,13 +150,37 @@ export function createVendorProxy(vendor: VendorRoute, agent: HttpAgent, timeout
     pathRewrite: (_path, req) => exchanges.get(req)?.route.target.pathname ?? '/',
   });
 
-  return (req, res, forwarding) => {
-    exchanges.set(req, { ...forwarding, started: performance.now(), timedOut: false, settled: false });
-    void middleware(req, res, (err?: unknown) => {
-      // Only reached when the proxy could not even start (a bad target): fail closed, nothing was sent.
-      const exchange = exchanges.get(req);
-      sendError(res, new GatewayError(502, 'upstream-unreachable', 'the vendor route could not be set up'));
-      if (exchange) settle(exchange, { kind: 'error', error: 'upstream-unreachable', ms: 0, detail: err instanceof Error ? err.message : 'proxy setup failed' });
-    });
+  return {
+    get active() { return open.size; },
+    forward(req, res, forwarding) {
+      req.headers = allowedHeaders(req.headers, forwarding.route.vendor.policy.headers);
+      const exchange: Exchange = { ...forwarding, started: performance.now(), timedOut: false, settled: false, res };
+      exchanges.set(req, exchange);
+      open.add(exchange);
+      void middleware(req, res, (err?: unknown) => {
+        // Only reached when the proxy could not even start (a bad target): fail closed, nothing was sent.
+        sendError(res, new GatewayError(502, 'upstream-unreachable', 'the vendor route could not be set up'));
+        settle(exchange, failed(exchange, 'upstream-unreachable', err instanceof Error ? err.message : 'proxy setup failed'));
+      });
+    },
+    abortAll() {
+      for (const exchange of [...open]) {
+        exchange.proxyReq?.destroy();
+        if (!exchange.res.headersSent) sendError(exchange.res, new GatewayError(503, 'shutdown', 'telegate is shutting down; the vendor\'s answer was not awaited'));
+        else exchange.res.destroy();
+        settle(exchange, failed(exchange, 'shutdown', 'telegate shut down before the vendor answered'));
+      }
+    },
   };
+}
+
+/** The request headers http-proxy may copy upstream: the policy's allow-list, never a forbidden name. */
+function allowedHeaders(headers: IncomingHttpHeaders, allowList: readonly string[]): IncomingHttpHeaders {
+  const kept: IncomingHttpHeaders = {};
+  for (const name of allowList) {
+    const lower = name.toLowerCase();
+    const value = headers[lower];
+    if (value !== undefined && !isForbiddenRequestHeader(lower)) kept[lower] = value;
+  }
+  return kept;
 }
