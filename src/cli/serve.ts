@@ -5,7 +5,7 @@
  * closed cleanly). SIGHUP reloads policies.
  */
 import { loadConfig } from '../config';
-import { StartError, startGateway } from '../gateway/start';
+import { StartError, startGateway, type Gateway } from '../gateway/start';
 import { EXIT_CHECK_FAILED, EXIT_OK, EXIT_USAGE, type CliIO } from './io';
 
 export interface ServeOptions { config?: string }
@@ -16,35 +16,54 @@ export interface ServeSignals {
 }
 
 export async function runServe(options: ServeOptions, io: CliIO, env: NodeJS.ProcessEnv = process.env, signals: ServeSignals = process): Promise<number> {
-  const loaded = await loadConfig({ env, ...(options.config === undefined ? {} : { file: options.config }) });
-  if (!loaded.ok) {
-    io.stderr(`telegate serve: bad configuration\n${loaded.errors.map((e) => `  ${e}\n`).join('')}`);
-    return EXIT_USAGE;
-  }
-  let gateway;
-  try {
-    gateway = await startGateway(loaded.value, { env });
-  } catch (error) {
-    if (!(error instanceof StartError)) throw error;
-    io.stderr(`telegate serve: cannot start\n${error.errors.map((e) => `  ${e}\n`).join('')}`);
-    return EXIT_USAGE;
-  }
-  const running = gateway;
+  // Signal handlers first, for the whole life of the command: a SIGHUP's default action is to terminate,
+  // and logrotate or a service manager may send one while the gateway starts or drains. While starting,
+  // a stop request is remembered; while stopping, repeated signals change nothing.
+  let phase: 'starting' | 'running' | 'stopping' = 'starting';
+  let gateway: Gateway | undefined;
+  let stopRequested = false;
+  let finish: (code: number) => void = () => undefined;
+  const finished = new Promise<number>((resolve) => { finish = resolve; });
 
-  return new Promise<number>((resolve) => {
-    const onHup = (): void => { void running.reload('SIGHUP'); };
-    const onStop = (): void => {
-      signals.off('SIGTERM', onStop);
-      signals.off('SIGINT', onStop);
-      signals.off('SIGHUP', onHup);
-      running.close().then(() => resolve(EXIT_OK), (error: unknown) => {
-        // The process must still end, and say that the log's end may be missing: audit verify tells how much.
-        io.stderr(`telegate serve: stopped, but the audit log could not be closed cleanly: ${error instanceof Error ? error.message : String(error)}\n`);
-        resolve(EXIT_CHECK_FAILED);
-      });
-    };
-    signals.on('SIGHUP', onHup);
-    signals.on('SIGTERM', onStop);
-    signals.on('SIGINT', onStop);
-  });
+  const onHup = (): void => {
+    if (phase === 'running' && gateway) void gateway.reload('SIGHUP');
+  };
+  const onStop = (): void => {
+    if (phase === 'starting') { stopRequested = true; return; }
+    if (phase === 'stopping' || !gateway) return;
+    phase = 'stopping';
+    gateway.close().then(() => finish(EXIT_OK), (error: unknown) => {
+      // The process must still end, and say that the log's end may be missing: audit verify tells how much.
+      io.stderr(`telegate serve: stopped, but the audit log could not be closed cleanly: ${error instanceof Error ? error.message : String(error)}\n`);
+      finish(EXIT_CHECK_FAILED);
+    });
+  };
+  signals.on('SIGHUP', onHup);
+  signals.on('SIGTERM', onStop);
+  signals.on('SIGINT', onStop);
+  const detach = (): void => {
+    signals.off('SIGHUP', onHup);
+    signals.off('SIGTERM', onStop);
+    signals.off('SIGINT', onStop);
+  };
+
+  try {
+    const loaded = await loadConfig({ env, ...(options.config === undefined ? {} : { file: options.config }) });
+    if (!loaded.ok) {
+      io.stderr(`telegate serve: bad configuration\n${loaded.errors.map((e) => `  ${e}\n`).join('')}`);
+      return EXIT_USAGE;
+    }
+    try {
+      gateway = await startGateway(loaded.value, { env });
+    } catch (error) {
+      if (!(error instanceof StartError)) throw error;
+      io.stderr(`telegate serve: cannot start\n${error.errors.map((e) => `  ${e}\n`).join('')}`);
+      return EXIT_USAGE;
+    }
+    phase = 'running';
+    if (stopRequested) onStop();
+    return await finished;
+  } finally {
+    detach();
+  }
 }

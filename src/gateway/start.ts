@@ -9,6 +9,7 @@ import { createServer as createHttpServer, type IncomingMessage, type Server, ty
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import path from 'node:path';
+import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
 import { openAuditWriter, type FileAuditWriter, type WriterSeams } from '../audit';
 import { isLoopbackHost, vendorSettings, type GatewayConfig } from '../config';
@@ -51,6 +52,8 @@ const HEADERS_TIMEOUT_MS = 15_000;
 /** A whole request (headers and body) must arrive within this: a trickling client cannot hold a socket. */
 const REQUEST_TIMEOUT_MS = 120_000;
 const DEFAULT_GRACE_MS = 10_000;
+/** After the grace period, how long aborted handlers get to append their records. */
+const SHUTDOWN_RECORD_WAIT_MS = 2_000;
 
 export async function startGateway(config: GatewayConfig, options: StartOptions = {}): Promise<Gateway> {
   const logger = options.logger ?? createLogger(config.log.level);
@@ -70,6 +73,12 @@ export async function startGateway(config: GatewayConfig, options: StartOptions 
   });
   const first = await runtime.load();
   if (!first.ok) throw new StartError(first.errors);
+
+  // Settings that weaken a guarantee load (tests and labs need them), but never silently.
+  for (const vendor of first.snapshot.routes.vendors) {
+    if (vendor.upstream.protocol !== 'https:') logger.warn({ vendor: vendor.policy.vendor, upstream: vendor.upstream.href }, 'upstream is not https: telemetry leaves unencrypted and the vendor is not authenticated');
+  }
+  if (!config.audit.fsync) logger.warn('audit.fsync is off: records are not durable before requests are forwarded (write-ahead guarantee off)');
 
   const tls = config.listen.tls ? { cert: await readFile(config.listen.tls.cert), key: await readFile(config.listen.tls.key) } : undefined;
 
@@ -109,8 +118,8 @@ export async function startGateway(config: GatewayConfig, options: StartOptions 
   };
 
   // --- the egress listener ---------------------------------------------------------------------------
-  let inFlight = 0;
-  const idle: (() => void)[] = [];
+  /** Egress handlers still running (reading, judging, writing the record); exchanges are counted by the runtime. */
+  let handlers = 0;
   const handle = createEgressHandler({
     runtime: () => runtime.snapshot,
     audit, pseudonymizer, metrics, logger,
@@ -120,25 +129,24 @@ export async function startGateway(config: GatewayConfig, options: StartOptions 
   // only add its router walk and a prototype swap of req and res to every request (a measured share of
   // the small-batch CPU profile). The admin port, with its several routes, keeps express.
   const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
-    inFlight++;
-    res.on('close', () => {
-      if (--inFlight === 0) idle.splice(0).forEach((resolve) => resolve());
-    });
     // Origin-form only: `GET http://elsewhere/ HTTP/1.1` asks a forward proxy, which telegate is not.
     if (!req.url?.startsWith('/')) {
       metrics.rejections.inc({ reason: 'absolute-form' });
       sendError(res, new GatewayError(400, 'absolute-form', 'telegate is not a forward proxy: request targets must be paths', { connection: 'close' }));
       return;
     }
-    void handle(req, res);
+    handlers++;
+    void handle(req, res).finally(() => { handlers--; });
   };
-  const server: Server = tls ? createHttpsServer({ ...tls }, onRequest) : createHttpServer(onRequest);
+  // Timeouts are checked every connectionsCheckingInterval (default 30 s): 1 s makes headersTimeout mean 15 s.
+  const serverOptions = { connectionsCheckingInterval: 1_000 };
+  const server: Server = tls ? createHttpsServer({ ...tls, ...serverOptions }, onRequest) : createHttpServer(serverOptions, onRequest);
   server.headersTimeout = HEADERS_TIMEOUT_MS;
   server.requestTimeout = REQUEST_TIMEOUT_MS;
   server.on('connect', (_req: IncomingMessage, socket: Socket) => {
     metrics.rejections.inc({ reason: 'connect-refused' });
     const body = JSON.stringify({ error: 'connect-refused', detail: 'telegate is not a forward proxy: CONNECT is refused' });
-    socket.end(`HTTP/1.1 405 Method Not Allowed\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+    endThenDestroy(socket, `HTTP/1.1 405 Method Not Allowed\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
   });
   server.on('clientError', (error: Error, socket: Socket) => {
     // Malformed requests, oversized headers, timeouts: answer if the socket still can, never crash; with
@@ -146,7 +154,7 @@ export async function startGateway(config: GatewayConfig, options: StartOptions 
     if (!socket.writable) return void socket.destroy();
     const { status, error: code, detail } = clientErrorReply((error as NodeJS.ErrnoException).code);
     const body = JSON.stringify({ error: code, detail });
-    socket.end(`HTTP/1.1 ${status}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+    endThenDestroy(socket, `HTTP/1.1 ${status}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
   });
 
   // --- the admin listener ----------------------------------------------------------------------------
@@ -196,10 +204,14 @@ export async function startGateway(config: GatewayConfig, options: StartOptions 
         watcher?.close();
         const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
         server.closeIdleConnections();
-        if (inFlight > 0) {
-          await Promise.race([new Promise<void>((resolve) => idle.push(resolve)), delay(graceMs)]);
-        }
+        // 1. Let what is in flight finish: handlers, and exchanges whose vendor has not answered yet.
+        await waitUntil(() => handlers === 0 && runtime.activeExchanges === 0, graceMs);
+        // 2. Past the grace period: end the exchanges still waiting (their outcome: shutdown) and the
+        //    connections still open (a client still uploading: its handler records the request as aborted).
+        runtime.abortExchanges();
         server.closeAllConnections();
+        // 3. Those records are appended before the log is closed, so every request keeps its records.
+        await waitUntil(() => handlers === 0, SHUTDOWN_RECORD_WAIT_MS);
         await stopped;
         await reloading;
         // Everything below runs even when the audit log cannot be closed (a failing disk): the ports and
@@ -280,6 +292,14 @@ function hostForUrl(address: AddressInfo): string {
   return `${host}:${address.port}`;
 }
 
-function delay(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms).unref());
+/** Answers a refused connection and lets it go: `end` alone half-closes, and a client that never reads or
+ * closes would keep the descriptor forever. */
+function endThenDestroy(socket: Socket, reply: string): void {
+  socket.end(reply, () => socket.destroy());
+  setTimeout(() => socket.destroy(), 5_000).unref();
+}
+
+async function waitUntil(condition: () => boolean, timeoutMs: number): Promise<void> {
+  const deadline = performance.now() + timeoutMs;
+  while (!condition() && performance.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
 }
