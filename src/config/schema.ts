@@ -4,6 +4,7 @@
  * instead of silently leaving a default in force. `description` on a pattern is the message shown when
  * the value does not match it (see schema-errors.ts).
  */
+import { constants } from 'node:buffer';
 import type { Level } from '../policy/types';
 import { LOG_LEVELS, type LogLevel } from './types';
 
@@ -35,6 +36,8 @@ export const HTTP_URL_RULE = 'must be an http:// or https:// URL';
 const text = { type: 'string', minLength: 1 } as const;
 const port = { type: 'integer', minimum: 0, maximum: 65535 } as const;
 const positive = { type: 'integer', minimum: 1 } as const;
+/** zlib and Buffer cannot hold more: a larger limit would make every compressed body fail as undecodable. */
+const bufferSize = { type: 'integer', minimum: 1, maximum: constants.MAX_LENGTH } as const;
 
 function closed(properties: Record<string, unknown>, required: string[] = []): Record<string, unknown> {
   return { type: 'object', additionalProperties: false, properties, ...(required.length ? { required } : {}) };
@@ -64,7 +67,7 @@ export const configFileSchema = closed({
     fsync: { type: 'boolean' },
   }),
   hash: closed({ key_file: { type: ['string', 'null'], minLength: 1 } }),
-  limits: closed({ body_bytes: positive, inflated_bytes: positive, depth: positive }),
+  limits: closed({ body_bytes: bufferSize, inflated_bytes: bufferSize, depth: positive }),
   upstream: closed({ timeout_ms: positive }),
   log: closed({ level: { enum: [...LOG_LEVELS] } }),
 });

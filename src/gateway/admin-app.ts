@@ -75,7 +75,8 @@ function requireToken(deps: AdminDeps) {
       return;
     }
     const header = req.headers.authorization ?? '';
-    const given = header.startsWith('Bearer ') ? header.slice('Bearer '.length) : '';
+    // The scheme name is case-insensitive (RFC 9110 §11.1).
+    const given = /^bearer /i.test(header) ? header.slice('bearer '.length).trim() : '';
     // Compare digests: equal length always, so the comparison time says nothing about the token.
     if (given !== '' && timingSafeEqual(digest(given), expected)) return next();
     res.status(401).set('www-authenticate', 'Bearer').json({ error: 'unauthorized', detail: 'a valid admin token is required (Authorization: Bearer <token>)' });

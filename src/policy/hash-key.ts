@@ -49,7 +49,12 @@ export async function loadHashKey(options: HashKeyOptions): Promise<HashKey> {
   const env = options.env ?? process.env;
   const warn = options.warn ?? (() => undefined);
   const fromEnv = env['TELEGATE_HASH_KEY'];
-  if (fromEnv !== undefined && fromEnv !== '') {
+  if (fromEnv === '') {
+    // Set but empty is a deployment mistake (`TELEGATE_HASH_KEY=${KEY}` with KEY unset): generating a key
+    // per replica instead would silently break vendor-side joins.
+    throw new HashKeyError('TELEGATE_HASH_KEY: is set but empty; unset it to use hash.key_file or the generated key');
+  }
+  if (fromEnv !== undefined) {
     return { key: checked(keyBytes(fromEnv), 'TELEGATE_HASH_KEY'), source: 'env' };
   }
   if (options.keyFile) {

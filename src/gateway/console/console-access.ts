@@ -112,8 +112,8 @@ export function createConsoleGate(token: string | undefined, loopbackOnly: boole
           return;
         }
         const header = req.headers.authorization ?? '';
-        if (header.startsWith('Bearer ')) {
-          if (tokenMatches(header.slice('Bearer '.length))) {
+        if (/^bearer /i.test(header)) {
+          if (tokenMatches(header.slice('bearer '.length).trim())) {
             access.set(req, { via: 'bearer', mode });
             next();
           } else {
