@@ -19,7 +19,17 @@ export interface VendorConfig { level: Level; upstream?: string }
 
 export interface AuditConfig { dir: string; replica?: string; max_file_bytes: number; fsync: boolean }
 
-export interface LimitsConfig { body_bytes: number; inflated_bytes: number; depth: number }
+export interface LimitsConfig {
+  body_bytes: number;
+  inflated_bytes: number;
+  depth: number;
+  /**
+   * Most JSON values (strings, numbers, objects, arrays; keys count) one body may hold. A parsed tree
+   * costs far more memory than its text (~150 bytes a value), so a small gzip of tiny objects within
+   * inflated_bytes could still exhaust the heap; a 5,000-user Coder snapshot holds ~2.8 million.
+   */
+  values: number;
+}
 
 /** Every path is absolute: resolved against the working directory telegate was started in. */
 export interface GatewayConfig {

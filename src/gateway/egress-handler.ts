@@ -23,7 +23,7 @@ import type { Route } from './route-table';
 import type { RuntimeSnapshot } from './policy-runtime';
 import type { UpstreamOutcome } from './upstream-proxy';
 
-export interface EgressLimits { bodyBytes: number; inflatedBytes: number; depth: number }
+export interface EgressLimits { bodyBytes: number; inflatedBytes: number; depth: number; values: number }
 
 export interface EgressDeps {
   runtime: () => RuntimeSnapshot;
@@ -171,9 +171,10 @@ export function createEgressHandler(deps: EgressDeps): (req: IncomingMessage, re
   }
 
   function judge(route: Route, level: 1 | 2, body: Buffer): TransformResult {
-    const parsed = parseJson(body, { maxDepth: limits.depth });
+    const parsed = parseJson(body, { maxDepth: limits.depth, maxValues: limits.values });
     if (!parsed.ok) {
-      const status = parsed.error.code === 'inexact-number' || parsed.error.code === 'too-deep' ? 422 : 400;
+      const status = parsed.error.code === 'too-many-values' ? 413
+        : parsed.error.code === 'inexact-number' || parsed.error.code === 'too-deep' ? 422 : 400;
       throw new GatewayError(status, parsed.error.code, parsed.error.detail);
     }
     const value = parsed.value;

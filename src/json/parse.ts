@@ -17,13 +17,17 @@ import { canMark, markTokens, unmark } from './big-integers';
 import { scanBytes } from './scan';
 import type { JsonValue } from './types';
 
-export type JsonParseErrorCode = 'not-utf8' | 'invalid-json' | 'too-deep' | 'inexact-number';
+export type JsonParseErrorCode = 'not-utf8' | 'invalid-json' | 'too-deep' | 'too-many-values' | 'inexact-number';
 
 export interface JsonParseError { code: JsonParseErrorCode; detail: string }
 
 export type JsonParseResult = { ok: true; value: JsonValue } | { ok: false; error: JsonParseError };
 
-export interface JsonParseOptions { maxDepth: number }
+export interface JsonParseOptions {
+  maxDepth: number;
+  /** Most values (strings, numbers, objects, arrays; keys count) a body may hold; unlimited when absent. */
+  maxValues?: number;
+}
 
 class InexactNumberError extends Error {}
 
@@ -90,9 +94,12 @@ function losslessParseText(text: string): JsonParseResult {
 
 export function parseJson(bytes: Buffer, options: JsonParseOptions): JsonParseResult {
   if (!isUtf8(bytes)) return { ok: false, error: { code: 'not-utf8', detail: 'the body is not valid UTF-8' } };
-  const { depthExceeded, risky } = scanBytes(bytes, options.maxDepth);
+  const { depthExceeded, valuesExceeded, risky } = scanBytes(bytes, options.maxDepth, options.maxValues);
   if (depthExceeded) {
     return { ok: false, error: { code: 'too-deep', detail: `the body nests deeper than ${options.maxDepth} levels` } };
+  }
+  if (valuesExceeded) {
+    return { ok: false, error: { code: 'too-many-values', detail: `the body holds more than ${options.maxValues} JSON values (limits.values)` } };
   }
   const big: number[] = [];
   for (let r = 0; r < risky.length; r += 2) {

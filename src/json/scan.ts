@@ -7,6 +7,8 @@
 export interface ByteScan {
   /** Nesting passed the limit: the scan stopped there. */
   depthExceeded: boolean;
+  /** More values (strings, numbers, objects, arrays; keys count) than the limit: the scan stopped there. */
+  valuesExceeded: boolean;
   /**
    * Byte ranges [start, end) of the number tokens outside strings with 16 or more digits or an exponent,
    * flattened as start, end, start, end, … Every other number token has at most 15 significant digits
@@ -31,9 +33,10 @@ const UPPER_E = 0x45;
 
 const MANY_DIGITS = 16;
 
-export function scanBytes(bytes: Buffer, maxDepth: number): ByteScan {
+export function scanBytes(bytes: Buffer, maxDepth: number, maxValues = Number.POSITIVE_INFINITY): ByteScan {
   const risky: number[] = [];
   let depth = 0;
+  let values = 0;
   const n = bytes.length;
   for (let i = 0; i < n; i++) {
     const c = bytes[i]!;
@@ -41,12 +44,13 @@ export function scanBytes(bytes: Buffer, maxDepth: number): ByteScan {
       let j = i;
       for (;;) {
         j = bytes.indexOf(QUOTE, j + 1);
-        if (j === -1) return { depthExceeded: false, risky }; // unterminated: JSON.parse reports it
+        if (j === -1) return { depthExceeded: false, valuesExceeded: false, risky }; // unterminated: JSON.parse reports it
         let backslashes = 0;
         for (let k = j - 1; bytes[k] === BACKSLASH; k--) backslashes++;
         if ((backslashes & 1) === 0) break;
       }
       i = j;
+      if (++values > maxValues) return { depthExceeded: false, valuesExceeded: true, risky };
     } else if ((c >= DIGIT_0 && c <= DIGIT_9) || c === MINUS) {
       // The whole token, as far as number characters go: for valid JSON exactly the number's text.
       const start = i;
@@ -60,11 +64,13 @@ export function scanBytes(bytes: Buffer, maxDepth: number): ByteScan {
       }
       if (digits >= MANY_DIGITS || exponent) risky.push(start, i);
       i--;
+      if (++values > maxValues) return { depthExceeded: false, valuesExceeded: true, risky };
     } else if (c === OPEN_BRACE || c === OPEN_BRACKET) {
-      if (++depth > maxDepth) return { depthExceeded: true, risky };
+      if (++depth > maxDepth) return { depthExceeded: true, valuesExceeded: false, risky };
+      if (++values > maxValues) return { depthExceeded: false, valuesExceeded: true, risky };
     } else if (c === CLOSE_BRACE || c === CLOSE_BRACKET) {
       depth--;
     }
   }
-  return { depthExceeded: false, risky };
+  return { depthExceeded: false, valuesExceeded: false, risky };
 }

@@ -80,3 +80,21 @@ describe('parseJson', () => {
     }
   });
 });
+
+describe('limits.values: the parsed tree is bounded, not only the text', () => {
+  // {"a":[1,"x",{}]} holds: the object, key "a", the array, 1, "x", {} = 6 values.
+  const six = Buffer.from('{"a":[1,"x",{}]}');
+
+  test('a body with exactly the limit of values parses', () => {
+    expect(parseJson(six, { maxDepth: 8, maxValues: 6 })).toEqual({ ok: true, value: { a: [1, 'x', {}] } });
+  });
+
+  test('one value more is refused before any tree is built, naming the limit', () => {
+    const result = parseJson(six, { maxDepth: 8, maxValues: 5 });
+    expect(result).toEqual({ ok: false, error: { code: 'too-many-values', detail: 'the body holds more than 5 JSON values (limits.values)' } });
+  });
+
+  test('brackets and quotes inside strings are not counted as values', () => {
+    expect(parseJson(Buffer.from('{"k":"[[[{\\"x\\":1}]]]"}'), { maxDepth: 8, maxValues: 3 }).ok).toBe(true);
+  });
+});
