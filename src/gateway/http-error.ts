@@ -10,7 +10,7 @@ export type RejectionCode =
   | 'body-too-large' | 'inflated-too-large' | 'unsupported-encoding' | 'undecodable-body'
   | 'not-utf8' | 'invalid-json' | 'too-deep' | 'inexact-number' | 'not-an-object'
   | 'too-many-values' | 'busy' | 'body-timeout' | 'aborted' | 'shutdown'
-  | 'headers-too-large' | 'request-timeout' | 'bad-request'
+  | 'headers-too-large' | 'request-timeout' | 'bad-request' | 'loop-detected'
   | 'audit-unavailable' | 'internal-error' | 'upstream-unreachable' | 'upstream-timeout' | 'upstream-redirect';
 
 export class GatewayError extends Error {

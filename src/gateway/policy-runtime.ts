@@ -8,6 +8,7 @@ import type { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import { Agent as PlainAgent } from 'node:http';
 import { formatPolicyError, loadPolicySet, type Level, type PolicySet } from '../policy';
+import { LoopGuard } from './loop-guard';
 import { RouteTable, type VendorRoute } from './route-table';
 import { createUpstreamProxy, type UpstreamProxy } from './upstream-proxy';
 
@@ -37,6 +38,8 @@ export class PolicyRuntime {
    * would leave a listener on the server each time). */
   private readonly agents = new Map<string, HttpAgent>();
   private readonly proxies = new Map<string, UpstreamProxy>();
+  /** The local ends of telegate's own upstream connections, to refuse requests that come back in. */
+  readonly loopGuard = new LoopGuard();
   private loading: Promise<LoadOutcome> = Promise.resolve({ ok: false, errors: ['not loaded'] });
 
   constructor(private readonly options: RuntimeOptions) {}
@@ -50,9 +53,14 @@ export class PolicyRuntime {
     return this.current !== undefined;
   }
 
-  /** Loads and swaps in a new set; reloads run one at a time, in order. */
-  load(): Promise<LoadOutcome> {
-    this.loading = this.loading.then(() => this.loadNow(), () => this.loadNow());
+  /**
+   * Loads and swaps in a new set; reloads run one at a time, in order. `beforeSwap` runs on the validated
+   * set before it takes effect (the gateway makes its `policy` audit record durable there): if it
+   * throws, the set is refused and the running one stays, so no request is ever judged by a policy the
+   * audit log does not name.
+   */
+  load(beforeSwap?: (candidate: RuntimeSnapshot) => Promise<void>): Promise<LoadOutcome> {
+    this.loading = this.loading.then(() => this.loadNow(beforeSwap), () => this.loadNow(beforeSwap));
     return this.loading;
   }
 
@@ -78,13 +86,13 @@ export class PolicyRuntime {
   private proxyFor(upstream: URL): UpstreamProxy {
     let proxy = this.proxies.get(upstream.origin);
     if (!proxy) {
-      proxy = createUpstreamProxy(upstream, this.agentFor(upstream), this.options.upstreamTimeoutMs);
+      proxy = createUpstreamProxy(upstream, this.agentFor(upstream), this.options.upstreamTimeoutMs, this.loopGuard);
       this.proxies.set(upstream.origin, proxy);
     }
     return proxy;
   }
 
-  private async loadNow(): Promise<LoadOutcome> {
+  private async loadNow(beforeSwap?: (candidate: RuntimeSnapshot) => Promise<void>): Promise<LoadOutcome> {
     const loaded = await loadPolicySet(this.options.policyPaths);
     if (!loaded.ok) return { ok: false, errors: loaded.errors.map(formatPolicyError) };
     const errors: string[] = [];
@@ -111,8 +119,16 @@ export class PolicyRuntime {
     if (errors.length > 0) return { ok: false, errors };
     const proxies = new Map<string, UpstreamProxy>();
     for (const vendor of vendors) proxies.set(vendor.policy.vendor, this.proxyFor(vendor.upstream));
-    this.current = { policySet: loaded.value, routes: new RouteTable(vendors), proxies };
-    return { ok: true, snapshot: this.current };
+    const candidate: RuntimeSnapshot = { policySet: loaded.value, routes: new RouteTable(vendors), proxies };
+    if (beforeSwap) {
+      try {
+        await beforeSwap(candidate);
+      } catch (error) {
+        return { ok: false, errors: [`the policy set was valid but could not take effect: ${error instanceof Error ? error.message : String(error)}`] };
+      }
+    }
+    this.current = candidate;
+    return { ok: true, snapshot: candidate };
   }
 
   private agentFor(upstream: URL): HttpAgent {

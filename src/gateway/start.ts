@@ -99,7 +99,11 @@ export async function startGateway(config: GatewayConfig, options: StartOptions 
   let lastReload: ReadinessReport['last_reload'] = null;
   let reloading = Promise.resolve();
   const reload = async (trigger: string): Promise<{ ok: boolean; errors?: string[] }> => {
-    const outcome = await runtime.load();
+    const record = (candidate: RuntimeSnapshot): Promise<void> => audit.appendPolicy({ policies: policyList(candidate), reload: true });
+    const loading = runtime.load(record);
+    // close() waits for a reload in progress, so its policy record is never cut off by the stop record.
+    reloading = loading.then(() => undefined, () => undefined);
+    const outcome = await loading;
     const at = new Date().toISOString();
     if (!outcome.ok) {
       lastReload = { ok: false, at, errors: outcome.errors };
@@ -110,9 +114,6 @@ export async function startGateway(config: GatewayConfig, options: StartOptions 
     lastReload = { ok: true, at };
     metrics.reloads.inc({ result: 'ok' });
     publishPolicies(metrics, outcome.snapshot);
-    reloading = audit.appendPolicy({ policies: policyList(outcome.snapshot), reload: true })
-      .catch((error: unknown) => logger.error({ err: error instanceof Error ? error.message : String(error) }, 'policy record not written'));
-    await reloading;
     logger.info({ trigger, policies: policyList(outcome.snapshot) }, 'policy set reloaded');
     return { ok: true };
   };
@@ -133,6 +134,12 @@ export async function startGateway(config: GatewayConfig, options: StartOptions 
     if (!req.url?.startsWith('/')) {
       metrics.rejections.inc({ reason: 'absolute-form' });
       sendError(res, new GatewayError(400, 'absolute-form', 'telegate is not a forward proxy: request targets must be paths', { connection: 'close' }));
+      return;
+    }
+    if (runtime.loopGuard.isOwn(req.socket.remoteAddress, req.socket.remotePort)) {
+      metrics.rejections.inc({ reason: 'loop-detected' });
+      logger.error({ upstream_loop: true }, 'a forwarded request came back to telegate: the vendor\'s host resolves to telegate itself; fix the gateway\'s DNS');
+      sendError(res, new GatewayError(508, 'loop-detected', 'telegate received its own forwarded request: the vendor\'s host name resolves to telegate'));
       return;
     }
     handlers++;

@@ -23,6 +23,7 @@ import { performance } from 'node:perf_hooks';
 import { createProxyMiddleware, type Plugin } from 'http-proxy-middleware';
 import { RELAYED_RESPONSE_HEADERS, isForbiddenRequestHeader } from './forbidden-headers';
 import { GatewayError, sendError } from './http-error';
+import type { LoopGuard } from './loop-guard';
 import type { Route } from './route-table';
 
 export type UpstreamError = 'upstream-unreachable' | 'upstream-timeout' | 'upstream-reset' | 'client-gone' | 'shutdown';
@@ -57,7 +58,7 @@ interface Exchange extends Forwarding {
   res: ServerResponse;
 }
 
-export function createUpstreamProxy(origin: URL, agent: HttpAgent, timeoutMs: number): UpstreamProxy {
+export function createUpstreamProxy(origin: URL, agent: HttpAgent, timeoutMs: number, loopGuard: LoopGuard): UpstreamProxy {
   const exchanges = new WeakMap<IncomingMessage, Exchange>();
   const open = new Set<Exchange>();
 
@@ -79,6 +80,7 @@ export function createUpstreamProxy(origin: URL, agent: HttpAgent, timeoutMs: nu
         return;
       }
       exchange.proxyReq = proxyReq;
+      if (proxyReq.socket) loopGuard.track(proxyReq.socket);
       proxyReq.setHeader('content-type', 'application/json');
       proxyReq.setHeader('content-length', exchange.body.length);
       proxyReq.on('timeout', () => { exchange.timedOut = true; });
