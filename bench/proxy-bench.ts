@@ -124,12 +124,13 @@ export async function runProxyBench(options: ProxyBenchOptions, out: (s: string)
       const status = await post(`${fresh.url}/v1/batch`, batch, RUDDER_HEADERS);
       if (status !== 200) throw new Error(`telegate answered ${status} to a batch, not the vendor's 200`);
     }
-    const mem = await measureSnapshotMemory(fresh.child.pid, fresh.url, bodies.snapshotFile, CODER_HEADERS);
+    // Three snapshots, the highest peak counts: the first and later ones differ by up to half a body.
+    const mem = await measureSnapshotMemory(fresh.child.pid, fresh.url, bodies.snapshotFile, CODER_HEADERS, 3);
     const peakRss = Math.max(...mem.peaks);
     const memory = { bodyBytes: mem.bodyBytes, idleRss: mem.idleRss, peakRss, multiple: (peakRss - mem.idleRss) / mem.bodyBytes, resetWorked: mem.resetWorked };
     await fresh.child.stop();
     started.splice(started.indexOf(fresh), 1);
-    out(`memory: idle RSS ${mb(memory.idleRss)} MB, peak RSS ${mem.peaks.map(mb).join(' / ')} MB (1st / 2nd snapshot), `
+    out(`memory: idle RSS ${mb(memory.idleRss)} MB, peak RSS ${mem.peaks.map(mb).join(' / ')} MB (snapshot 1 / 2 / 3), `
       + `added ${mb(peakRss - memory.idleRss)} MB = ${memory.multiple.toFixed(2)}× the ${mb(memory.bodyBytes)} MB body\n`);
 
     const durable = await startTelegate({ dir: path.join(dir, 'telegate'), upstream: vendor.url, fsync: true });
@@ -157,7 +158,8 @@ export async function runProxyBench(options: ProxyBenchOptions, out: (s: string)
 
     // --- small batches at a fixed rate ------------------------------------------------------------------
     const fixedRate: Record<string, OpenLoopResult> = {};
-    for (const t of [vendor, nginx, durable]) {
+    // telegate without fsync too: it tells the disk's share of telegate's tail from the CPU's.
+    for (const t of [vendor, nginx, durable, nonDurable]) {
       const load = { url: `${t.url}/v1/batch`, bodyFile: bodies.batchFile, headers: RUDDER_HEADERS, rate: options.rate, connections: options.rateConnections };
       await runOpenLoop({ ...load, seconds: Math.min(2, options.rateSeconds) });
       const r = await runOpenLoop({ ...load, seconds: options.rateSeconds });
