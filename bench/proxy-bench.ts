@@ -163,7 +163,7 @@ export async function runProxyBench(options: ProxyBenchOptions, out: (s: string)
       const load = { url: `${t.url}/v1/batch`, bodyFile: bodies.batchFile, headers: RUDDER_HEADERS, rate: options.rate, connections: options.rateConnections };
       await runOpenLoop({ ...load, seconds: Math.min(2, options.rateSeconds) });
       const r = await runOpenLoop({ ...load, seconds: options.rateSeconds });
-      if (r.failed > 0) throw new Error(`fixed rate to ${t.name}: ${r.failed} of ${r.sent} requests failed`);
+      if (r.failed > 0) throw new Error(`fixed rate to ${t.name}: ${r.failed} of ${r.sent} requests failed (${r.badStatus} with a status >= 400, the rest socket errors or no answer)`);
       fixedRate[t.name] = r;
       out(`  fixed ${options.rate}/s, ${t.name}: p50 ${ms(r.p50Ms)} ms, p99 ${ms(r.p99Ms)} ms, p99.9 ${ms(r.p999Ms)} ms, max ${ms(r.maxMs)} ms\n`);
     }

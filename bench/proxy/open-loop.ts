@@ -23,6 +23,8 @@ export interface OpenLoopResult {
   ok: number;
   /** Answers with status >= 400, and requests that failed or did not finish in time. */
   failed: number;
+  /** Of those: answers with status >= 400 (the rest are socket errors or no answer within 10 s). */
+  badStatus: number;
   achievedRps: number;
   p50Ms: number;
   p90Ms: number;
@@ -45,6 +47,7 @@ export async function openLoop(load: OpenLoopLoad): Promise<OpenLoopResult> {
   const interval = 1000 / load.rate;
   const latencies = new Float64Array(total);
   let ok = 0;
+  let badStatus = 0;
   let finished = 0;
   let lastEnd = 0;
   let allDone: () => void = () => undefined;
@@ -60,6 +63,7 @@ export async function openLoop(load: OpenLoopLoad): Promise<OpenLoopResult> {
         const end = performance.now();
         lastEnd = end;
         if ((res.statusCode ?? 0) < 400) latencies[ok++] = end - due;
+        else badStatus++;
         settle();
       });
     });
@@ -84,7 +88,7 @@ export async function openLoop(load: OpenLoopLoad): Promise<OpenLoopResult> {
   agent.destroy();
   const sorted = latencies.slice(0, ok).sort();
   return {
-    sent: total, ok, failed: total - ok,
+    sent: total, ok, failed: total - ok, badStatus,
     achievedRps: ok / ((lastEnd - start) / 1000),
     p50Ms: percentile(sorted, 50), p90Ms: percentile(sorted, 90), p99Ms: percentile(sorted, 99),
     p999Ms: percentile(sorted, 99.9), maxMs: sorted.length ? sorted[sorted.length - 1]! : NaN,
