@@ -53,11 +53,12 @@ function exactNumber(text: string): number | bigint {
   throw new InexactNumberError(text);
 }
 
+/** Says what kind of number was refused, never the number: details go back to clients and into logs. */
 function inexact(text: string): JsonParseResult {
-  const shown = text.length > 40 ? `${text.slice(0, 40)}…` : text;
+  const form = /[eE]/.test(text) ? 'with an exponent' : text.includes('.') ? 'with a fraction' : 'integer';
   return {
     ok: false,
-    error: { code: 'inexact-number', detail: `the number ${shown} cannot be held exactly; refusing rather than rounding it` },
+    error: { code: 'inexact-number', detail: `a ${text.length}-character number (${form}) cannot be held exactly by a double; refusing rather than rounding it` },
   };
 }
 
