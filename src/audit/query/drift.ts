@@ -4,8 +4,8 @@
  * version that starts sending a field shows up here as a row with a recent first-seen. Only the
  * aggregates are kept: memory grows with the number of distinct paths, not with the log.
  */
-import { egressOf } from './search';
-import { noteUnreadable, scanAll, type AuditScan, type ScanOptions } from './record-scan';
+import { egressEntries } from './search';
+import type { AuditScan, ScanOptions } from './record-scan';
 
 export interface DriftRow {
   vendor: string;
@@ -29,13 +29,7 @@ const later = (a: string, b: string): string => (a >= b ? a : b);
 
 export async function driftReport(scan: AuditScan, options: DriftOptions = {}): Promise<DriftRow[]> {
   const rows = new Map<string, DriftRow>();
-  for await (const r of scanAll(scan, options)) {
-    if (r.record.type !== 'egress') continue;
-    const e = egressOf(r);
-    if (!e) {
-      noteUnreadable(scan.notes, r, 'not a well-formed egress record');
-      continue;
-    }
+  for await (const e of egressEntries(scan, options)) {
     if (options.vendor !== undefined && e.vendor !== options.vendor) continue;
     for (const [path, n] of Object.entries(e.unknown)) {
       const version = e.client_version ?? null;

@@ -7,7 +7,7 @@ import type { EgressEntry } from './entries';
 import { toEgressEntry, toOutcomeEntry } from './entries';
 import { matchesEgress, type EgressFilter } from './egress-filter';
 import { OutcomeJoin, type JoinedEgress } from './outcome-join';
-import { noteUnreadable, scanChain, type AuditScan, type ScanOptions, type ScannedRecord } from './record-scan';
+import { noteUnreadable, scanAll, scanChain, type AuditScan, type ScanOptions, type ScannedRecord } from './record-scan';
 
 export interface SearchOptions extends Omit<ScanOptions, 'since'> {
   /** Stop after this many matches. */
@@ -32,6 +32,22 @@ export function bodyValue(r: ScannedRecord): () => unknown {
 export function egressOf(r: ScannedRecord): EgressEntry | undefined | null {
   if (r.record.type !== 'egress') return null;
   return toEgressEntry(r.record, { file: r.file.path, line: r.line });
+}
+
+/**
+ * Every well-formed egress record of every chain, as an entry, for the aggregates. A malformed one is
+ * noted in `scan.notes` and skipped, as every query does.
+ */
+export async function* egressEntries(scan: AuditScan, options: ScanOptions = {}): AsyncGenerator<EgressEntry> {
+  for await (const r of scanAll(scan, options)) {
+    if (r.record.type !== 'egress') continue;
+    const e = egressOf(r);
+    if (!e) {
+      noteUnreadable(scan.notes, r, 'not a well-formed egress record');
+      continue;
+    }
+    yield e;
+  }
 }
 
 export async function* searchEgress(scan: AuditScan, filter: EgressFilter, options: SearchOptions = {}): AsyncGenerator<JoinedEgress> {

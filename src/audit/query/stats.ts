@@ -3,8 +3,8 @@
  * total. Aggregates only: memory grows with the number of groups, not with the log.
  */
 import { inTimeRange } from './egress-filter';
-import { egressOf } from './search';
-import { noteUnreadable, scanAll, type AuditScan, type ScanOptions } from './record-scan';
+import { egressEntries } from './search';
+import type { AuditScan, ScanOptions } from './record-scan';
 import type { FieldCounts } from './entries';
 
 export interface StatsTotals {
@@ -38,13 +38,7 @@ const zero = (): StatsTotals => ({ requests: 0, bytes: 0, dropped: 0, hashed: 0,
 export async function statsReport(scan: AuditScan, options: StatsOptions = {}): Promise<StatsReport> {
   const groups = new Map<string, StatsGroup>();
   const total = zero();
-  for await (const r of scanAll(scan, options)) {
-    if (r.record.type !== 'egress') continue;
-    const e = egressOf(r);
-    if (!e) {
-      noteUnreadable(scan.notes, r, 'not a well-formed egress record');
-      continue;
-    }
+  for await (const e of egressEntries(scan, options)) {
     if (!inTimeRange(e.ts, options.since, options.until)) continue;
     const key = JSON.stringify([e.vendor, e.level, e.decision]);
     let g = groups.get(key);

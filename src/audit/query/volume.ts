@@ -4,8 +4,8 @@
  * quiet hour shows as a dip, not a gap. Memory: one number pair per vendor and bucket.
  */
 import { inTimeRange } from './egress-filter';
-import { noteUnreadable, scanAll, type AuditScan } from './record-scan';
-import { egressOf } from './search';
+import type { AuditScan } from './record-scan';
+import { egressEntries } from './search';
 
 export type VolumeBucket = 'hour' | 'day';
 
@@ -43,13 +43,7 @@ export async function volumeReport(scan: AuditScan, window: VolumeWindow): Promi
   const { since, until, count } = alignWindow(window);
   const size = BUCKET_MS[window.bucket];
   const byVendor = new Map<string, VendorVolume>();
-  for await (const r of scanAll(scan, { since })) {
-    if (r.record.type !== 'egress') continue;
-    const e = egressOf(r);
-    if (!e) {
-      noteUnreadable(scan.notes, r, 'not a well-formed egress record');
-      continue;
-    }
+  for await (const e of egressEntries(scan, { since })) {
     if (!inTimeRange(e.ts, since, until)) continue;
     const i = Math.floor((Date.parse(e.ts) - since) / size);
     let v = byVendor.get(e.vendor);
