@@ -3,31 +3,28 @@
  * range in the line until `show` asks for it) and an outcome. A line that does not have the documented
  * shape gives no entry; the queries skip it and count it, and `telegate audit verify` names it.
  */
-import type { AuditRecord, Decision } from '../types';
+import type { PathCounts } from '../../policy/types';
+import type { AuditRecord, Decision, EgressFields } from '../types';
 
 /** Field path (array indices written `[*]`) -> count, as the records write them. */
-export type FieldCounts = Record<string, number>;
+export type FieldCounts = PathCounts;
 
 /** Where a record is: for messages and for `show`. */
 export interface RecordLocation { file: string; line: number; seq: number }
 
-export interface EgressEntry extends RecordLocation {
+/** The members the gateway supplied, as written (see EgressFields). */
+type SuppliedEgress = Pick<EgressFields,
+  'id' | 'vendor' | 'endpoint' | 'policy' | 'decision' | 'reason' | 'upstream' | 'client' | 'client_version' | 'dropped' | 'hashed' | 'unknown'>;
+
+/**
+ * An egress record as read back: what the gateway supplied, with the body as the writer records it (its
+ * hash and size) and the writer's `ts`. `level` is whatever number the line holds, not only 0, 1 or 2.
+ */
+export interface EgressEntry extends RecordLocation, SuppliedEgress {
   ts: string;
-  id: string;
-  vendor: string;
-  endpoint: string;
   level: number;
-  policy: string;
-  decision: Decision;
-  reason?: string;
-  upstream?: string;
-  client: string;
-  client_version?: string;
   body_sha256?: string;
   bytes: number;
-  dropped: FieldCounts;
-  hashed: FieldCounts;
-  unknown: FieldCounts;
 }
 
 export interface OutcomeEntry {
