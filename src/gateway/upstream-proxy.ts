@@ -26,6 +26,9 @@ import { GatewayError, sendError } from './http-error';
 import type { LoopGuard } from './loop-guard';
 import type { Route } from './route-table';
 
+/** The most of a vendor's reply relayed to an instance. */
+export const MAX_REPLY_BYTES = 1024 * 1024;
+
 export type UpstreamError = 'upstream-unreachable' | 'upstream-timeout' | 'upstream-reset' | 'client-gone' | 'shutdown';
 
 export type UpstreamOutcome =
@@ -51,6 +54,8 @@ export interface UpstreamProxy {
 
 interface Exchange extends Forwarding {
   started: number;
+  /** Until the vendor's reply head arrives: http-proxy's proxyTimeout only notices silence. */
+  deadline?: NodeJS.Timeout;
   timedOut: boolean;
   settled: boolean;
   status?: number;
@@ -65,6 +70,7 @@ export function createUpstreamProxy(origin: URL, agent: HttpAgent, timeoutMs: nu
   const settle = (exchange: Exchange, outcome: UpstreamOutcome): void => {
     if (exchange.settled) return;
     exchange.settled = true;
+    clearTimeout(exchange.deadline);
     open.delete(exchange);
     exchange.done(outcome);
   };
@@ -80,6 +86,10 @@ export function createUpstreamProxy(origin: URL, agent: HttpAgent, timeoutMs: nu
         return;
       }
       exchange.proxyReq = proxyReq;
+      if (exchange.timedOut) {
+        proxyReq.destroy(new Error('upstream deadline passed'));
+        return;
+      }
       if (proxyReq.socket) loopGuard.track(proxyReq.socket);
       proxyReq.setHeader('content-type', 'application/json');
       proxyReq.setHeader('content-length', exchange.body.length);
@@ -91,6 +101,7 @@ export function createUpstreamProxy(origin: URL, agent: HttpAgent, timeoutMs: nu
       const exchange = exchanges.get(req);
       const status = proxyRes.statusCode ?? 502;
       if (!exchange) return void proxyRes.resume();
+      clearTimeout(exchange.deadline);
       exchange.status = status;
       if (status >= 300 && status < 400) {
         proxyRes.resume();
@@ -104,6 +115,16 @@ export function createUpstreamProxy(origin: URL, agent: HttpAgent, timeoutMs: nu
         if (value !== undefined) headers[name] = value;
       }
       res.writeHead(status, headers);
+      // Vendors answer "OK" or nothing; a reply past this is not one an instance needs, and relaying
+      // it unbounded would let the upstream hold memory and the instance's connection.
+      let relayed = 0;
+      proxyRes.on('data', (chunk: Buffer) => {
+        relayed += chunk.length;
+        if (relayed <= MAX_REPLY_BYTES) return;
+        proxyRes.destroy();
+        res.destroy();
+        settle(exchange, failed(exchange, 'upstream-reset', `the vendor's reply passed ${MAX_REPLY_BYTES} bytes; cut off`));
+      });
       proxyRes.pipe(res);
       proxyRes.on('end', () => settle(exchange, { kind: 'response', status, ms: elapsed(exchange) }));
       proxyRes.on('error', () => settle(exchange, failed(exchange, 'upstream-reset', 'the vendor reset the connection mid-reply')));
@@ -159,6 +180,12 @@ export function createUpstreamProxy(origin: URL, agent: HttpAgent, timeoutMs: nu
       const exchange: Exchange = { ...forwarding, started: performance.now(), timedOut: false, settled: false, res };
       exchanges.set(req, exchange);
       open.add(exchange);
+      // A vendor that trickles bytes never goes idle: the reply head must arrive within timeout_ms.
+      exchange.deadline = setTimeout(() => {
+        exchange.timedOut = true;
+        exchange.proxyReq?.destroy(new Error('upstream deadline passed'));
+      }, timeoutMs);
+      exchange.deadline.unref();
       void middleware(req, res, (err?: unknown) => {
         // Only reached when the proxy could not even start (a bad target): fail closed, nothing was sent.
         sendError(res, new GatewayError(502, 'upstream-unreachable', 'the vendor route could not be set up'));
