@@ -4,11 +4,9 @@
  * a policy author reads to decide which new fields to allow, hash or drop. json: one row per line.
  */
 import { driftReport, type DriftRow } from '../audit/query/drift';
-import { planScan } from '../audit/query/record-scan';
-import { auditFolder, checkAuditFolder, printScanNotes, systemErrorCode } from './audit-folder';
-import { table } from './audit-table';
+import { scanAuditFolder } from './audit-folder';
+import { printNoMatch, table } from './audit-table';
 import { EXIT_OK, EXIT_USAGE, type CliIO } from './io';
-import { scanProgress } from './scan-progress';
 
 export interface AuditDriftOptions { vendor?: string; format: 'text' | 'json' }
 
@@ -23,30 +21,14 @@ function textTable(rows: DriftRow[]): string {
 }
 
 export async function runAuditDrift(dir: string | undefined, opts: AuditDriftOptions, io: CliIO): Promise<number> {
-  const folder = auditFolder(dir);
-  const problem = await checkAuditFolder(folder);
-  if (problem) {
-    io.stderr(`${COMMAND}: ${problem}\n`);
-    return EXIT_USAGE;
-  }
-  const progress = scanProgress(io);
-  let rows: DriftRow[];
-  try {
-    const scan = await planScan(folder);
-    rows = await driftReport(scan, {
-      ...(opts.vendor === undefined ? {} : { vendor: opts.vendor }),
-      ...(progress.onProgress ? { onProgress: progress.onProgress } : {}),
-    });
-    progress.done();
-    printScanNotes(COMMAND, scan.notes, io);
-  } catch (err) {
-    progress.done();
-    io.stderr(`${COMMAND}: cannot read ${folder}: ${systemErrorCode(err)}\n`);
-    return EXIT_USAGE;
-  }
+  const ran = await scanAuditFolder(COMMAND, dir, io, (scan, progress) => driftReport(scan, {
+    ...(opts.vendor === undefined ? {} : { vendor: opts.vendor }),
+    ...progress,
+  }));
+  if (!ran) return EXIT_USAGE;
+  const rows = ran.result;
   if (rows.length === 0) {
-    if (opts.format === 'json') io.stderr('no records match\n');
-    else io.stdout('no records match\n');
+    printNoMatch(opts.format, io);
     return EXIT_OK;
   }
   io.stdout(opts.format === 'json' ? rows.map((r) => `${JSON.stringify(r)}\n`).join('') : textTable(rows));

@@ -1,10 +1,12 @@
 /**
- * The audit folder a query reads (DIR, else TELEGATE_AUDIT_DIR, else ./audit), and the notes a query
- * prints on stderr about lines it skipped. A missing folder is a usage error (exit 2), as for verify.
+ * The audit folder a query reads (DIR, else TELEGATE_AUDIT_DIR, else ./audit), the scan of it every query
+ * command runs, and the notes a query prints on stderr about lines it skipped. A missing or unreadable
+ * folder is a usage error (exit 2), as for verify.
  */
 import { stat } from 'node:fs/promises';
-import type { ScanNotes } from '../audit/query/record-scan';
+import { planScan, type AuditScan, type ScanNotes, type ScanOptions } from '../audit/query/record-scan';
 import type { CliIO } from './io';
+import { scanProgress } from './scan-progress';
 
 export function auditFolder(dir: string | undefined): string {
   return dir ?? process.env['TELEGATE_AUDIT_DIR'] ?? './audit';
@@ -32,4 +34,39 @@ export function printScanNotes(command: string, notes: ScanNotes, io: CliIO): vo
     io.stderr(`${command}: note: skipped ${notes.unreadable} unreadable line(s), the first at ${f.file}:${f.line}: ${f.message} (run telegate audit verify)\n`);
   }
   if (notes.files === 0) io.stderr(`${command}: note: no audit files to read\n`);
+}
+
+/** What a query passes on to the scan: the progress callback, present only when progress is shown. */
+export type ScanProgressOption = Pick<ScanOptions, 'onProgress'>;
+
+/**
+ * Runs `query` over the audit folder, with progress on stderr, then prints the scan's notes. `plan.since`
+ * leaves out files that can only hold earlier records. When the folder is missing or cannot be read the
+ * message is on stderr, prefixed with `command`, and the answer is undefined: the command exits 2.
+ */
+export async function scanAuditFolder<T>(
+  command: string,
+  dir: string | undefined,
+  io: CliIO,
+  query: (scan: AuditScan, progress: ScanProgressOption) => Promise<T>,
+  plan: Pick<ScanOptions, 'since'> = {},
+): Promise<{ folder: string; result: T } | undefined> {
+  const folder = auditFolder(dir);
+  const problem = await checkAuditFolder(folder);
+  if (problem) {
+    io.stderr(`${command}: ${problem}\n`);
+    return undefined;
+  }
+  const progress = scanProgress(io);
+  try {
+    const scan = await planScan(folder, plan);
+    const result = await query(scan, progress.onProgress ? { onProgress: progress.onProgress } : {});
+    progress.done();
+    printScanNotes(command, scan.notes, io);
+    return { folder, result };
+  } catch (err) {
+    progress.done();
+    io.stderr(`${command}: cannot read ${folder}: ${systemErrorCode(err)}\n`);
+    return undefined;
+  }
 }

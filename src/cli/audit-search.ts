@@ -6,12 +6,10 @@
 import type { EgressEntry, OutcomeEntry } from '../audit/query/entries';
 import type { EgressFilter } from '../audit/query/egress-filter';
 import type { JoinedEgress } from '../audit/query/outcome-join';
-import { planScan } from '../audit/query/record-scan';
 import { searchEgress } from '../audit/query/search';
-import { auditFolder, checkAuditFolder, printScanNotes, systemErrorCode } from './audit-folder';
-import { countsSum, streamingRow } from './audit-table';
+import { scanAuditFolder } from './audit-folder';
+import { countsSum, printNoMatch, streamingRow } from './audit-table';
 import { EXIT_OK, EXIT_USAGE, type CliIO } from './io';
-import { scanProgress } from './scan-progress';
 
 export interface AuditSearchOptions {
   filter: EgressFilter;
@@ -51,35 +49,20 @@ export function searchJson({ egress: e, outcome }: JoinedEgress): Record<string,
 }
 
 export async function runAuditSearch(dir: string | undefined, opts: AuditSearchOptions, io: CliIO): Promise<number> {
-  const folder = auditFolder(dir);
-  const problem = await checkAuditFolder(folder);
-  if (problem) {
-    io.stderr(`${COMMAND}: ${problem}\n`);
-    return EXIT_USAGE;
-  }
-  const progress = scanProgress(io);
-  let matched = 0;
-  try {
-    const scan = await planScan(folder, opts.filter.since === undefined ? {} : { since: opts.filter.since });
+  const ran = await scanAuditFolder(COMMAND, dir, io, async (scan, progress) => {
+    let matched = 0;
     const search = searchEgress(scan, opts.filter, {
       ...(opts.limit === undefined ? {} : { limit: opts.limit }),
-      ...(progress.onProgress ? { onProgress: progress.onProgress } : {}),
+      ...progress,
     });
     for await (const hit of search) {
       if (matched++ === 0 && opts.format === 'text') io.stdout(streamingRow(HEADERS, WIDTHS));
       io.stdout(opts.format === 'json' ? `${JSON.stringify(searchJson(hit))}\n` : textRow(hit));
     }
-    progress.done();
-    printScanNotes(COMMAND, scan.notes, io);
-  } catch (err) {
-    progress.done();
-    io.stderr(`${COMMAND}: cannot read ${folder}: ${systemErrorCode(err)}\n`);
-    return EXIT_USAGE;
-  }
-  // NDJSON consumers get an empty stream; the words go where a person reads them.
-  if (matched === 0) {
-    if (opts.format === 'json') io.stderr('no records match\n');
-    else io.stdout('no records match\n');
-  }
+    return matched;
+  }, opts.filter.since === undefined ? {} : { since: opts.filter.since });
+  if (!ran) return EXIT_USAGE;
+  // NDJSON consumers get an empty stream.
+  if (ran.result === 0) printNoMatch(opts.format, io);
   return EXIT_OK;
 }

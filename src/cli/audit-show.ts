@@ -5,14 +5,12 @@
  * has that id.
  */
 import type { OutcomeEntry } from '../audit/query/entries';
-import { planScan } from '../audit/query/record-scan';
 import { findRequest, type ShownRequest } from '../audit/query/show';
 import { indentJsonChunks } from '../json/indent';
-import { outcomeJson } from './audit-search';
-import { auditFolder, checkAuditFolder, printScanNotes, systemErrorCode } from './audit-folder';
+import { searchJson } from './audit-search';
+import { scanAuditFolder } from './audit-folder';
 import { countsSum } from './audit-table';
 import { EXIT_CHECK_FAILED, EXIT_OK, EXIT_USAGE, type CliIO } from './io';
-import { scanProgress } from './scan-progress';
 
 export interface AuditShowOptions { format: 'text' | 'json' }
 
@@ -58,8 +56,7 @@ function writeText(shown: ShownRequest, io: CliIO): void {
 }
 
 function writeJson(shown: ShownRequest, io: CliIO): void {
-  const { file, line, ...fields } = shown.egress;
-  const head = JSON.stringify({ ...fields, outcome: outcomeJson(shown.outcome), file, line });
+  const head = JSON.stringify(searchJson(shown));
   // The body goes in as the bytes that were sent, never through JSON.parse/stringify.
   const text = shown.body === undefined ? head : `${head.slice(0, -1)},"body":${shown.body.toString('utf8')}}`;
   for (const chunk of indentJsonChunks(text)) io.stdout(chunk);
@@ -67,24 +64,9 @@ function writeJson(shown: ShownRequest, io: CliIO): void {
 }
 
 export async function runAuditShow(id: string, dir: string | undefined, opts: AuditShowOptions, io: CliIO): Promise<number> {
-  const folder = auditFolder(dir);
-  const problem = await checkAuditFolder(folder);
-  if (problem) {
-    io.stderr(`${COMMAND}: ${problem}\n`);
-    return EXIT_USAGE;
-  }
-  const progress = scanProgress(io);
-  let shown: ShownRequest | undefined;
-  try {
-    const scan = await planScan(folder);
-    shown = await findRequest(scan, id, progress.onProgress ? { onProgress: progress.onProgress } : {});
-    progress.done();
-    printScanNotes(COMMAND, scan.notes, io);
-  } catch (err) {
-    progress.done();
-    io.stderr(`${COMMAND}: cannot read ${folder}: ${systemErrorCode(err)}\n`);
-    return EXIT_USAGE;
-  }
+  const ran = await scanAuditFolder(COMMAND, dir, io, (scan, progress) => findRequest(scan, id, progress));
+  if (!ran) return EXIT_USAGE;
+  const { folder, result: shown } = ran;
   if (!shown) {
     io.stderr(`${COMMAND}: no egress record with request id ${JSON.stringify(id)} in ${folder}\n`);
     return EXIT_CHECK_FAILED;
