@@ -4,6 +4,7 @@
  * The redaction list is a second line of defence should a future call site pass a request object.
  */
 import pino, { type Logger, type DestinationStream } from 'pino';
+import { safeStdout } from './log-destination';
 
 export function createLogger(level: string, destination?: DestinationStream): Logger {
   const options = {
@@ -11,5 +12,5 @@ export function createLogger(level: string, destination?: DestinationStream): Lo
     base: { service: 'telegate' },
     redact: { paths: ['req.headers', 'headers', 'body', 'key', 'token', '*.authorization'], censor: '[redacted]' },
   };
-  return destination ? pino(options, destination) : pino(options);
+  return pino(options, destination ?? safeStdout());
 }
