@@ -17,7 +17,7 @@ export interface ConfigFile {
   vendors?: Record<string, { level?: Level; upstream?: string }>;
   audit?: { dir?: string; replica?: string; max_file_bytes?: number; fsync?: boolean };
   hash?: { key_file?: string | null };
-  limits?: { body_bytes?: number; inflated_bytes?: number; depth?: number; values?: number };
+  limits?: { body_bytes?: number; inflated_bytes?: number; depth?: number; values?: number; connections?: number };
   upstream?: { timeout_ms?: number };
   log?: { level?: LogLevel };
 }
@@ -67,7 +67,7 @@ export const configFileSchema = closed({
     fsync: { type: 'boolean' },
   }),
   hash: closed({ key_file: { type: ['string', 'null'], minLength: 1 } }),
-  limits: closed({ body_bytes: bufferSize, inflated_bytes: bufferSize, depth: positive, values: positive }),
+  limits: closed({ body_bytes: bufferSize, inflated_bytes: bufferSize, depth: positive, values: positive, connections: positive }),
   upstream: closed({ timeout_ms: positive }),
   log: closed({ level: { enum: [...LOG_LEVELS] } }),
 });

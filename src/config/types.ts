@@ -29,6 +29,9 @@ export interface LimitsConfig {
    * inflated_bytes could still exhaust the heap; a 5,000-user Coder snapshot holds ~2.8 million.
    */
   values: number;
+  /** Most instance connections open at once on the egress listener; more are closed on arrival, so
+   * clients that open sockets and idle cannot exhaust the process's file descriptors. */
+  connections: number;
 }
 
 /** Every path is absolute: resolved against the working directory telegate was started in. */

@@ -149,6 +149,7 @@ export async function startGateway(config: GatewayConfig, options: StartOptions 
   const serverOptions = { connectionsCheckingInterval: 1_000 };
   const server: Server = tls ? createHttpsServer({ ...tls, ...serverOptions }, onRequest) : createHttpServer(serverOptions, onRequest);
   server.headersTimeout = HEADERS_TIMEOUT_MS;
+  server.maxConnections = config.limits.connections;
   server.requestTimeout = REQUEST_TIMEOUT_MS;
   server.on('connect', (_req: IncomingMessage, socket: Socket) => {
     metrics.rejections.inc({ reason: 'connect-refused' });

@@ -22,7 +22,7 @@ describe('built-in defaults', () => {
       defaultLevel: 1,
       audit: { dir: '/srv/telegate-run/audit', max_file_bytes: 268435456, fsync: true },
       hash: { key_file: null },
-      limits: { body_bytes: 67108864, inflated_bytes: 268435456, depth: 128, values: 5000000 },
+      limits: { body_bytes: 67108864, inflated_bytes: 268435456, depth: 128, values: 5000000, connections: 1024 },
       upstream: { timeout_ms: 30000 },
       log: { level: 'info' },
     });

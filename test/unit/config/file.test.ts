@@ -40,7 +40,7 @@ describe('valid files', () => {
       defaultLevel: 1,
       audit: { dir: '/var/log/telegate/audit', replica: 'eu-west_1', max_file_bytes: 1048576, fsync: false },
       hash: { key_file: path.join(FIXTURES, 'secrets/hash.key') },
-      limits: { body_bytes: 1000, inflated_bytes: 4000, depth: 16, values: 50000 },
+      limits: { body_bytes: 1000, inflated_bytes: 4000, depth: 16, values: 50000, connections: 64 },
       upstream: { timeout_ms: 5000 },
       log: { level: 'debug' },
     });
