@@ -18,15 +18,19 @@ export interface ServeSignals {
 export async function runServe(options: ServeOptions, io: CliIO, env: NodeJS.ProcessEnv = process.env, signals: ServeSignals = process): Promise<number> {
   // Signal handlers first, for the whole life of the command: a SIGHUP's default action is to terminate,
   // and logrotate or a service manager may send one while the gateway starts or drains. While starting,
-  // a stop request is remembered; while stopping, repeated signals change nothing.
+  // a stop or reload request is remembered and carried out once running; while stopping, repeated
+  // signals change nothing.
   let phase: 'starting' | 'running' | 'stopping' = 'starting';
   let gateway: Gateway | undefined;
   let stopRequested = false;
+  let reloadRequested = false;
   let finish: (code: number) => void = () => undefined;
   const finished = new Promise<number>((resolve) => { finish = resolve; });
 
   const onHup = (): void => {
-    if (phase === 'running' && gateway) void gateway.reload('SIGHUP');
+    // During start the policies being loaded may predate the signal: reload once running.
+    if (phase === 'starting') reloadRequested = true;
+    else if (phase === 'running' && gateway) void gateway.reload('SIGHUP');
   };
   const onStop = (): void => {
     if (phase === 'starting') { stopRequested = true; return; }
@@ -62,6 +66,7 @@ export async function runServe(options: ServeOptions, io: CliIO, env: NodeJS.Pro
     }
     phase = 'running';
     if (stopRequested) onStop();
+    else if (reloadRequested) onHup();
     return await finished;
   } finally {
     detach();
