@@ -91,6 +91,9 @@ export function createUpstreamProxy(origin: URL, agent: HttpAgent, timeoutMs: nu
         return;
       }
       if (proxyReq.socket) loopGuard.track(proxyReq.socket);
+      // Node would add `Connection: keep-alive` for the pooled agent; HTTP/1.1 is persistent without it,
+      // and SPEC §2 has telegate add no hop-by-hop header at all.
+      proxyReq.removeHeader('connection');
       proxyReq.setHeader('content-type', 'application/json');
       proxyReq.setHeader('content-length', exchange.body.length);
       proxyReq.on('timeout', () => { exchange.timedOut = true; });

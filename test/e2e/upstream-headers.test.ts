@@ -33,9 +33,8 @@ afterAll(async () => {
 async function expectOnlyPolicyOutput(before: number): Promise<void> {
   expect(vendor.received).toHaveLength(before + 1);
   const got = vendor.received[before]!;
-  // `connection: keep-alive` is telegate's own, about its own pooled connection to the vendor.
-  expect(Object.keys(got.headers).sort()).toEqual(['connection', 'content-length', 'content-type', 'host', 'x-coder-version']);
-  expect(got.headers.connection).toBe('keep-alive');
+  // No hop-by-hop header either: not the client's, and none of telegate's own (SPEC §2).
+  expect(Object.keys(got.headers).sort()).toEqual(['content-length', 'content-type', 'host', 'x-coder-version']);
   expect(got.headers['content-type']).toBe('application/json');
   const records = egressRecords(await readAuditRecords(gw.auditDir));
   const last = records[records.length - 1]!;
