@@ -3,12 +3,10 @@
  * Everything that can be wrong with the configuration or the policies fails here, before a port opens
  * (StartError, exit 2), so a gateway that listens is one that can judge every request.
  */
-import { watch, type FSWatcher } from 'node:fs';
-import { readFile, stat } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
-import type { AddressInfo, Socket } from 'node:net';
-import path from 'node:path';
+import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
 import { openAuditWriter, type FileAuditWriter, type WriterSeams } from '../audit';
@@ -20,6 +18,8 @@ import { GatewayError, sendError } from './http-error';
 import { createLogger } from './logger';
 import { createMetrics, type GatewayMetrics } from './metrics';
 import { PolicyRuntime, type RuntimeSnapshot } from './policy-runtime';
+import { watchPolicies } from './policy-watcher';
+import { refuseOutsideRequests } from './refused-connections';
 
 export class StartError extends Error {
   constructor(readonly errors: string[]) {
@@ -151,19 +151,7 @@ export async function startGateway(config: GatewayConfig, options: StartOptions 
   server.headersTimeout = HEADERS_TIMEOUT_MS;
   server.maxConnections = config.limits.connections;
   server.requestTimeout = REQUEST_TIMEOUT_MS;
-  server.on('connect', (_req: IncomingMessage, socket: Socket) => {
-    metrics.rejections.inc({ reason: 'connect-refused' });
-    const body = JSON.stringify({ error: 'connect-refused', detail: 'telegate is not a forward proxy: CONNECT is refused' });
-    endThenDestroy(socket, `HTTP/1.1 405 Method Not Allowed\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
-  });
-  server.on('clientError', (error: Error, socket: Socket) => {
-    // Malformed requests, oversized headers, timeouts: answer if the socket still can, never crash; with
-    // the same {"error","detail"} body as every other refusal, so an instance's log says why.
-    if (!socket.writable) return void socket.destroy();
-    const { status, error: code, detail } = clientErrorReply((error as NodeJS.ErrnoException).code);
-    const body = JSON.stringify({ error: code, detail });
-    endThenDestroy(socket, `HTTP/1.1 ${status}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
-  });
+  refuseOutsideRequests(server, metrics);
 
   // --- the admin listener ----------------------------------------------------------------------------
   const adminApp = createAdminApp({
@@ -247,13 +235,6 @@ export async function startGateway(config: GatewayConfig, options: StartOptions 
   };
 }
 
-/** Node's HTTP parser and timers refuse these before a handler runs; the instance still hears why. */
-function clientErrorReply(code: string | undefined): { status: string; error: string; detail: string } {
-  if (code === 'HPE_HEADER_OVERFLOW') return { status: '431 Request Header Fields Too Large', error: 'headers-too-large', detail: 'the request head is larger than the gateway accepts' };
-  if (code === 'ERR_HTTP_REQUEST_TIMEOUT') return { status: '408 Request Timeout', error: 'request-timeout', detail: 'the request did not arrive in time' };
-  return { status: '400 Bad Request', error: 'bad-request', detail: 'the request is not well-formed HTTP/1.1' };
-}
-
 function policyList(snapshot: RuntimeSnapshot): ReadinessReport['policies'] {
   return [...snapshot.routes.vendors].map((v) => ({
     vendor: v.policy.vendor, file: v.policy.file, digest: v.policy.digest, level: v.level, upstream: v.upstream.href,
@@ -275,36 +256,9 @@ function listen(server: Server, port: number, host: string): Promise<void> {
   });
 }
 
-async function watchPolicies(target: string, debounceMs: number, onChange: () => void, logger: Logger): Promise<FSWatcher | undefined> {
-  try {
-    const info = await stat(target);
-    const dir = info.isDirectory() ? target : path.dirname(target);
-    let timer: NodeJS.Timeout | undefined;
-    const watcher = watch(dir, { persistent: false }, () => {
-      // Editors write in several steps (truncate, write, rename): reload once the folder is quiet.
-      if (timer) clearTimeout(timer);
-      timer = setTimeout(onChange, debounceMs);
-    });
-    watcher.on('error', (error) => logger.warn({ err: error.message }, 'policy folder watch failed; reload with SIGHUP or POST /reload'));
-    // An edit just before shutdown must not reload into a closed gateway (a false "policy record not written").
-    watcher.on('close', () => clearTimeout(timer));
-    return watcher;
-  } catch {
-    logger.warn('policy folder cannot be watched; reload with SIGHUP or POST /reload');
-    return undefined;
-  }
-}
-
 function hostForUrl(address: AddressInfo): string {
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   return `${host}:${address.port}`;
-}
-
-/** Answers a refused connection and lets it go: `end` alone half-closes, and a client that never reads or
- * closes would keep the descriptor forever. */
-function endThenDestroy(socket: Socket, reply: string): void {
-  socket.end(reply, () => socket.destroy());
-  setTimeout(() => socket.destroy(), 5_000).unref();
 }
 
 async function waitUntil(condition: () => boolean, timeoutMs: number): Promise<void> {

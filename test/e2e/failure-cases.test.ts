@@ -225,10 +225,16 @@ describe('the vendor misbehaves', () => {
 
 describe('the vendor is down', () => {
   test('a closed port: 502 upstream-unreachable with an outcome error; once the vendor is back, requests flow again', async () => {
-    const gone = await startStandInVendor();
-    const port = Number(new URL(gone.url).port);
-    await gone.close();
-    const gw = await startTestGateway({ env: { TELEGATE_LEVEL_CODER: '2', TELEGATE_UPSTREAM_CODER: gone.url }, configYaml: CONFIG });
+    // A port the OS never hands out to listen(0) when we may bind it ourselves (root, as in CI): a freed
+    // ephemeral port can be taken by another test file's server in the meantime.
+    let port = 1023;
+    if (process.getuid?.() !== 0) {
+      const gone = await startStandInVendor();
+      port = Number(new URL(gone.url).port);
+      await gone.close();
+    }
+    const goneUrl = `http://127.0.0.1:${port}`;
+    const gw = await startTestGateway({ env: { TELEGATE_LEVEL_CODER: '2', TELEGATE_UPSTREAM_CODER: goneUrl }, configYaml: CONFIG });
     let back: StandInVendor | undefined;
     try {
       const reply = await post(gw.url, snapshot());

@@ -25,7 +25,21 @@ export async function freePort(): Promise<number> {
   return port;
 }
 
+/**
+ * Starts `telegate serve` on free ports. A port found free can be taken by another test file's server
+ * before the child binds it; such a start (EADDRINUSE) is retried on other ports.
+ */
 export async function spawnGateway(env: Record<string, string>, timeoutMs = 15_000): Promise<GatewayProcess> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await spawnOnce(env, timeoutMs);
+    } catch (error) {
+      if (attempt >= 3 || !(error instanceof Error) || !error.message.includes('EADDRINUSE')) throw error;
+    }
+  }
+}
+
+async function spawnOnce(env: Record<string, string>, timeoutMs: number): Promise<GatewayProcess> {
   const port = await freePort();
   const adminPort = await freePort();
   const child = spawn(process.execPath, [BIN, 'serve'], {
