@@ -15,6 +15,9 @@ class Reports {
   readonly dropped = new Map<string, number>();
   readonly hashed = new Map<string, number>();
   readonly unknown = new Map<string, number>();
+  /** Hashed values counted by their state when its report path is fixed: an identity lookup instead of
+   * a string one per value (a 5,000-user snapshot hashes ~400,000); folded into `hashed` at the end. */
+  readonly hashedByState = new Map<State, number>();
   constructor(readonly pseudonymizer: Pseudonymizer) {}
 }
 
@@ -48,7 +51,8 @@ function act(state: State, value: JsonValue, r: Reports, parent: State, key: str
       return value;
     case ACT_HASH: {
       const hashed = r.pseudonymizer.pseudonymize(value);
-      count(hashed === undefined ? r.dropped : r.hashed, reportPath(state, parent, key));
+      if (hashed !== undefined && state.path !== null) r.hashedByState.set(state, (r.hashedByState.get(state) ?? 0) + 1);
+      else count(hashed === undefined ? r.dropped : r.hashed, reportPath(state, parent, key));
       return hashed;
     }
     case ACT_DROP:
@@ -131,6 +135,7 @@ export function applyStates(root: State, body: JsonValue, pseudonymizer: Pseudon
     count(r.unknown, '$'); // the body's root must be an object: nothing of anything else is covered
     out = {};
   }
+  for (const [state, n] of r.hashedByState) r.hashed.set(state.path!, (r.hashed.get(state.path!) ?? 0) + n);
   return {
     decision: 'forward',
     body: out,
