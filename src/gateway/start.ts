@@ -9,12 +9,14 @@ import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
+import { Gauge } from 'prom-client';
 import { openAuditWriter, type FileAuditWriter, type WriterSeams } from '../audit';
 import { isLoopbackHost, vendorSettings, type GatewayConfig } from '../config';
 import { createPseudonymizer, loadHashKey } from '../policy';
 import { createAdminApp, type ReadinessReport } from './admin-app';
 import { createEgressHandler } from './egress-handler';
 import { GatewayError, sendError } from './http-error';
+import { safeStdout } from './log-destination';
 import { createLogger } from './logger';
 import { createMetrics, type GatewayMetrics } from './metrics';
 import { PolicyRuntime, type RuntimeSnapshot } from './policy-runtime';
@@ -56,9 +58,16 @@ const DEFAULT_GRACE_MS = 10_000;
 const SHUTDOWN_RECORD_WAIT_MS = 2_000;
 
 export async function startGateway(config: GatewayConfig, options: StartOptions = {}): Promise<Gateway> {
-  const logger = options.logger ?? createLogger(config.log.level);
+  const stdout = options.logger ? undefined : safeStdout();
+  const logger = options.logger ?? createLogger(config.log.level, stdout);
   const env = options.env ?? process.env;
   const metrics = createMetrics();
+  if (stdout) {
+    new Gauge({
+      name: 'telegate_log_lines_dropped', help: 'telegate\'s own log lines dropped because stdout could not be written (e.g. a full disk)',
+      registers: [metrics.registry], collect() { this.set(stdout.dropped); },
+    });
+  }
 
   const hashKey = await loadHashKey({ env, keyFile: config.hash.key_file, dataDir: config.data_dir, warn: (m) => logger.warn(m) })
     .catch((error: unknown) => { throw new StartError([error instanceof Error ? error.message : String(error)]); });
