@@ -6,6 +6,7 @@
 import type { EgressEntry, OutcomeEntry } from '../audit/query/entries';
 import type { EgressFilter } from '../audit/query/egress-filter';
 import type { JoinedEgress } from '../audit/query/outcome-join';
+import { searchJson } from '../audit/query/result-json';
 import { searchEgress } from '../audit/query/search';
 import { scanAuditFolder } from './audit-folder';
 import { countsSum, printNoMatch, streamingRow } from './audit-table';
@@ -33,19 +34,6 @@ function textRow({ egress: e, outcome }: JoinedEgress): string {
     e.ts, e.id, e.vendor, e.endpoint, String(e.level), e.decision, String(e.bytes),
     `${countsSum(e.dropped)}/${countsSum(e.hashed)}/${countsSum(e.unknown)}`, outcomeText(e, outcome),
   ], WIDTHS);
-}
-
-/** The outcome record's own members (its id is the request's). */
-export function outcomeJson(o: OutcomeEntry | null): Omit<OutcomeEntry, 'id'> | null {
-  if (o === null) return null;
-  const { id: _id, ...rest } = o;
-  return rest;
-}
-
-/** The record as written, minus the body, plus its outcome and where it is. */
-export function searchJson({ egress: e, outcome }: JoinedEgress): Record<string, unknown> {
-  const { file, line, ...fields } = e;
-  return { ...fields, outcome: outcomeJson(outcome), file, line };
 }
 
 export async function runAuditSearch(dir: string | undefined, opts: AuditSearchOptions, io: CliIO): Promise<number> {

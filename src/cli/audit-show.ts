@@ -7,7 +7,7 @@
 import type { OutcomeEntry } from '../audit/query/entries';
 import { findRequest, type ShownRequest } from '../audit/query/show';
 import { indentJsonChunks } from '../json/indent';
-import { searchJson } from './audit-search';
+import { shownJson } from '../audit/query/result-json';
 import { scanAuditFolder } from './audit-folder';
 import { countsSum } from './audit-table';
 import { EXIT_CHECK_FAILED, EXIT_OK, EXIT_USAGE, type CliIO } from './io';
@@ -56,10 +56,7 @@ function writeText(shown: ShownRequest, io: CliIO): void {
 }
 
 function writeJson(shown: ShownRequest, io: CliIO): void {
-  const head = JSON.stringify(searchJson(shown));
-  // The body goes in as the bytes that were sent, never through JSON.parse/stringify.
-  const text = shown.body === undefined ? head : `${head.slice(0, -1)},"body":${shown.body.toString('utf8')}}`;
-  for (const chunk of indentJsonChunks(text)) io.stdout(chunk);
+  for (const chunk of indentJsonChunks(shownJson(shown))) io.stdout(chunk);
   io.stdout('\n');
 }
 

@@ -18,7 +18,8 @@ import { CONSOLE_BASE, accessOf, createConsoleGate } from './console-access';
 import { CONSOLE_CSS } from './console-css';
 import { renderDriftBody } from './drift-view';
 import { html, type Html } from './html';
-import { recordJson, recordsJson } from './console-json';
+import { shownJson } from '../../audit/query/result-json';
+import { recordsJson } from './console-json';
 import { renderLoginBody, safeNext } from './login-view';
 import { renderPage, type NavKey } from './page-layout';
 import { renderPolicyMatrixBody } from './policy-matrix-view';
@@ -130,7 +131,7 @@ export function createConsoleRouter(deps: ConsoleDeps): Router {
     try {
       const shown = await oneRecord(req);
       if (!shown) res.status(404).json({ error: 'not-found', detail: 'no egress record has this request id' });
-      else res.type('json').send(recordJson(shown));
+      else res.type('json').send(shownJson(shown));
     } catch (error) { failed(req, res, error); }
   });
 
