@@ -23,6 +23,7 @@ import { gzipSync } from 'node:zlib';
 import { verifyAuditDir } from '../src/audit';
 import { generateCoderSnapshot } from './coder-snapshot-generator';
 import { table } from './measure';
+import { freePort } from './proxy/processes';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const SECONDS = Number(process.env['SOAK_SECONDS'] ?? 600);
@@ -99,14 +100,6 @@ async function standInVendor(): Promise<{ server: Server; url: string; received:
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, received: () => received };
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
 }
 
 function metricValue(text: string, name: string): number | undefined {

@@ -6,9 +6,9 @@
  */
 import { randomUUID } from 'node:crypto';
 import { request } from 'node:http';
-import { nodeFileOps, type AuditFileOps } from '../../src/audit/file-ops';
 import { verifyAuditDir } from '../../src/audit';
 import { readAuditRecords } from '../helpers/audit-records';
+import { failingDisk } from '../helpers/failing-disk';
 import { startTestGateway, type TestGateway } from '../helpers/gateway-harness';
 import { eventually, httpCall, jsonOf, type HttpReply } from '../helpers/http-call';
 import { egressRecordOf, expectRefusal, expectStillServing, requestIdOf } from '../helpers/refusal-checks';
@@ -30,22 +30,14 @@ async function outcomeOf(auditDir: string, id: string): Promise<Record<string, u
 describe('the audit log cannot be written', () => {
   let vendor: StandInVendor;
   let gw: TestGateway;
-  /** While set, every fdatasync of the audit folder fails as a full or failing disk makes it fail. */
-  let diskFails = false;
-  const ops: AuditFileOps = {
-    ...nodeFileOps,
-    fdatasync: async (fd) => {
-      if (diskFails) throw Object.assign(new Error('EIO: i/o error, fdatasync'), { code: 'EIO' });
-      return nodeFileOps.fdatasync(fd);
-    },
-  };
+  const disk = failingDisk();
 
   beforeAll(async () => {
     vendor = await startStandInVendor({ reply: { kind: 'reply', status: 202 } });
-    gw = await startTestGateway({ env: { TELEGATE_LEVEL_CODER: '2', TELEGATE_UPSTREAM_CODER: vendor.url }, configYaml: CONFIG, auditSeams: { fileOps: ops } });
+    gw = await startTestGateway({ env: { TELEGATE_LEVEL_CODER: '2', TELEGATE_UPSTREAM_CODER: vendor.url }, configYaml: CONFIG, auditSeams: { fileOps: disk.ops } });
   });
   afterAll(async () => {
-    diskFails = false;
+    disk.failing = false;
     await gw.close();
     await vendor.close();
   });
@@ -56,7 +48,7 @@ describe('the audit log cannot be written', () => {
     await outcomeOf(gw.auditDir, requestIdOf(first));
     expect((await httpCall(`${gw.adminUrl}/readyz`)).status).toBe(200);
 
-    diskFails = true;
+    disk.failing = true;
     const before = vendor.received.length;
     const refused = await post(gw.url, snapshot());
     expectRefusal(refused, 503, 'audit-unavailable');
@@ -72,7 +64,7 @@ describe('the audit log cannot be written', () => {
     expectRefusal(bad, 400, 'invalid-json');
     expect(vendor.received.length).toBe(before);
 
-    diskFails = false;
+    disk.failing = false;
     await expectStillServing(gw.url, vendor);
     expect((await httpCall(`${gw.adminUrl}/readyz`)).status).toBe(200);
 
@@ -85,17 +77,12 @@ describe('the audit log cannot be written', () => {
 describe('the audit log cannot be written at level 0', () => {
   test('the instance still gets the vendor\'s normal reply (nothing leaves either way), and /readyz says the log is down', async () => {
     const vendor = await startStandInVendor({ reply: { kind: 'reply', status: 202 } });
-    const failing: AuditFileOps = {
-      ...nodeFileOps,
-      fdatasync: async () => { throw Object.assign(new Error('EIO: i/o error, fdatasync'), { code: 'EIO' }); },
-    };
     let gw: TestGateway | undefined;
     try {
       // The writer's own start record must be durable, so the disk fails only once the gateway runs.
-      let armed = false;
-      const ops: AuditFileOps = { ...nodeFileOps, fdatasync: (fd) => (armed ? failing.fdatasync(fd) : nodeFileOps.fdatasync(fd)) };
-      gw = await startTestGateway({ env: { TELEGATE_LEVEL_CODER: '0', TELEGATE_UPSTREAM_CODER: vendor.url }, configYaml: CONFIG, auditSeams: { fileOps: ops } });
-      armed = true;
+      const disk = failingDisk();
+      gw = await startTestGateway({ env: { TELEGATE_LEVEL_CODER: '0', TELEGATE_UPSTREAM_CODER: vendor.url }, configYaml: CONFIG, auditSeams: { fileOps: disk.ops } });
+      disk.failing = true;
       const reply = await post(gw.url, snapshot());
       expect(reply.status).toBe(202);
       expect(vendor.received).toEqual([]);

@@ -6,7 +6,7 @@
 import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { nodeFileOps, type AuditFileOps } from '../../src/audit/file-ops';
+import { failingDisk } from '../helpers/failing-disk';
 import { POLICIES, startTestGateway } from '../helpers/gateway-harness';
 import { httpCall, jsonOf } from '../helpers/http-call';
 
@@ -14,15 +14,8 @@ test('a valid policy change whose policy record cannot be written is refused; th
   const work = await mkdtemp(path.join(tmpdir(), 'telegate-reload-audit-'));
   const policies = path.join(work, 'policies');
   await cp(POLICIES, policies, { recursive: true });
-  let diskFails = false;
-  const ops: AuditFileOps = {
-    ...nodeFileOps,
-    fdatasync: async (fd) => {
-      if (diskFails) throw Object.assign(new Error('EIO: i/o error, fdatasync'), { code: 'EIO' });
-      return nodeFileOps.fdatasync(fd);
-    },
-  };
-  const gw = await startTestGateway({ policies, auditSeams: { fileOps: ops }, configYaml: 'admin: { token: reload-test-token-0123456789 }\n' });
+  const disk = failingDisk();
+  const gw = await startTestGateway({ policies, auditSeams: { fileOps: disk.ops }, configYaml: 'admin: { token: reload-test-token-0123456789 }\n' });
   try {
     const digestOf = async (): Promise<string | undefined> => {
       const report = jsonOf(await httpCall(`${gw.adminUrl}/readyz`)) as { policies: { vendor: string; digest: string }[] };
@@ -32,18 +25,18 @@ test('a valid policy change whose policy record cannot be written is refused; th
     const file = path.join(policies, 'coder.yaml');
     await writeFile(file, `${await readFile(file, 'utf8')}\n# a harmless edit: a new digest\n`);
 
-    diskFails = true;
+    disk.failing = true;
     const refused = await httpCall(`${gw.adminUrl}/reload`, { method: 'POST', headers: { authorization: 'Bearer reload-test-token-0123456789' } });
     expect(refused.status).toBe(422);
     expect(JSON.stringify(jsonOf(refused))).toMatch(/could not take effect/);
     expect(await digestOf()).toBe(before);
 
-    diskFails = false;
+    disk.failing = false;
     const accepted = await httpCall(`${gw.adminUrl}/reload`, { method: 'POST', headers: { authorization: 'Bearer reload-test-token-0123456789' } });
     expect(accepted.status).toBe(200);
     expect(await digestOf()).not.toBe(before);
   } finally {
-    diskFails = false;
+    disk.failing = false;
     await gw.close();
     await rm(work, { recursive: true, force: true });
   }

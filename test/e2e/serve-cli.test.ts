@@ -6,7 +6,6 @@
  */
 import { EventEmitter } from 'node:events';
 import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -14,6 +13,7 @@ import { runServe, type ServeSignals } from '../../src/cli/serve';
 import type { CliIO } from '../../src/cli/io';
 import { readAuditRecords } from '../helpers/audit-records';
 import { POLICIES, TEST_HASH_KEY } from '../helpers/gateway-harness';
+import { freePort } from '../helpers/gateway-process';
 import { eventually, httpCall } from '../helpers/http-call';
 
 interface Captured { io: CliIO; stderr: () => string; stdout: () => string }
@@ -26,15 +26,6 @@ function captureIO(): Captured {
     stdout: () => out,
     stderr: () => err,
   };
-}
-
-/** A port free a moment ago: bound on 0, read, released. */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
 }
 
 class Signals extends EventEmitter implements ServeSignals {
