@@ -34,8 +34,9 @@ export type LoadOutcome = { ok: true; snapshot: RuntimeSnapshot } | { ok: false;
 
 export class PolicyRuntime {
   private current: RuntimeSnapshot | undefined;
-  /** Keep-alive connections and the proxy per upstream origin, reused across reloads (a proxy per reload
-   * would leave a listener on the server each time). */
+  /** The agent and the proxy per upstream origin, reused across reloads (a proxy per reload would leave a
+   * listener on the server each time). Each upstream request has a connection of its own (no Connection
+   * header is sent, see upstream-proxy.ts); the https agent resumes TLS sessions across them. */
   private readonly agents = new Map<string, HttpAgent>();
   private readonly proxies = new Map<string, UpstreamProxy>();
   /** The local ends of telegate's own upstream connections, to refuse requests that come back in. */
@@ -138,8 +139,8 @@ export class PolicyRuntime {
       // Never give these agents maxSockets: a queued request would be ended by http-proxy before
       // upstream-proxy.ts writes telegate's body into it.
       agent = upstream.protocol === 'https:'
-        ? new HttpsAgent({ keepAlive: true, rejectUnauthorized: true })
-        : new PlainAgent({ keepAlive: true });
+        ? new HttpsAgent({ rejectUnauthorized: true })
+        : new PlainAgent();
       this.agents.set(upstream.origin, agent);
     }
     return agent;

@@ -86,7 +86,7 @@ function stripVendorPrefix(vendor: VendorRoute, path: string): string {
 /** `telemetry.coder.com:443` -> `telemetry.coder.com`; `[::1]:8080` -> `::1`; trailing dot ignored. */
 export function hostName(header: string): string {
   const value = header.trim().toLowerCase();
-  const name = value.startsWith('[') ? value.slice(1, value.indexOf(']') >>> 0) : value.replace(/:\d*$/, '');
+  const name = value.startsWith('[') ? value.slice(1).split(']')[0]! : value.replace(/:\d*$/, '');
   return name.endsWith('.') ? name.slice(0, -1) : name;
 }
 
