@@ -12,6 +12,8 @@ export interface ReceivedRequest {
   headers: IncomingMessage['headers'];
   rawHeaders: string[];
   body: Buffer;
+  /** telegate's end of the connection the request came on: equal ports, one connection. */
+  remotePort: number;
 }
 
 /** How the vendor answers the next requests. */
@@ -35,6 +37,8 @@ export interface StandInVendorOptions {
   tls?: { cert: Buffer; key: Buffer };
   /** A fixed port, to bring a vendor back where a stopped one listened; 0 (any free port) by default. */
   port?: number;
+  /** How long an idle kept-alive connection stays open (Node's default is 5 s). */
+  keepAliveTimeoutMs?: number;
 }
 
 export async function startStandInVendor(options: StandInVendorOptions = {}): Promise<StandInVendor> {
@@ -45,7 +49,7 @@ export async function startStandInVendor(options: StandInVendorOptions = {}): Pr
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
-      received.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, rawHeaders: req.rawHeaders, body: Buffer.concat(chunks) });
+      received.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, rawHeaders: req.rawHeaders, body: Buffer.concat(chunks), remotePort: req.socket.remotePort ?? 0 });
       const b = behaviour;
       switch (b.kind) {
         case 'hang': return;
@@ -65,6 +69,7 @@ export async function startStandInVendor(options: StandInVendorOptions = {}): Pr
     });
   };
   const server: Server = options.tls ? createHttpsServer({ cert: options.tls.cert, key: options.tls.key }, handler) : createHttpServer(handler);
+  if (options.keepAliveTimeoutMs !== undefined) server.keepAliveTimeout = options.keepAliveTimeoutMs;
   server.on('connection', (s: Socket) => { sockets.add(s); s.on('close', () => sockets.delete(s)); });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
