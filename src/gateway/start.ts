@@ -1,42 +1,22 @@
 /**
- * Assembles and runs the gateway: key -> policies -> audit log -> listeners -> reload triggers.
- * Everything that can be wrong with the configuration or the policies fails here, before a port opens
- * (StartError, exit 2), so a gateway that listens is one that can judge every request.
+ * The gateway in one process: the serving core (gateway-core.ts) plus the admin port and the policy
+ * folder watcher. With `workers` > 1 the supervising process keeps the admin port and the watcher and
+ * each worker runs only the core (src/cluster).
  */
-import { readFile } from 'node:fs/promises';
-import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { createServer as createHttpsServer } from 'node:https';
+import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { performance } from 'node:perf_hooks';
-import type { Logger } from 'pino';
-import { Gauge } from 'prom-client';
-import { openAuditWriter, type FileAuditWriter, type WriterSeams } from '../audit';
-import { isLoopbackHost, vendorSettings, type GatewayConfig } from '../config';
-import { createPseudonymizer, loadHashKey } from '../policy';
-import { createAdminApp, type ReadinessReport } from './admin-app';
-import { createEgressHandler } from './egress-handler';
-import { GatewayError, sendError } from './http-error';
-import { safeStdout } from './log-destination';
-import { createLogger } from './logger';
-import { createMetrics, type GatewayMetrics } from './metrics';
-import { PolicyRuntime, type RuntimeSnapshot } from './policy-runtime';
+import { isLoopbackHost, type GatewayConfig } from '../config';
+import { createAdminApp } from './admin-app';
+import { StartError, hostForUrl, listen, startCore, type CoreOptions, type GatewayCore, type ReloadOutcome } from './gateway-core';
+import type { GatewayMetrics } from './metrics';
 import { watchPolicies } from './policy-watcher';
-import { refuseOutsideRequests } from './refused-connections';
+import type { FileAuditWriter } from '../audit';
 
-export class StartError extends Error {
-  constructor(readonly errors: string[]) {
-    super(errors.join('\n'));
-    this.name = 'StartError';
-  }
-}
+export { StartError } from './gateway-core';
 
-export interface StartOptions {
-  logger?: Logger;
-  env?: NodeJS.ProcessEnv;
+export interface StartOptions extends CoreOptions {
   /** Debounce of the policy folder watcher; tests shorten it. */
   watchDebounceMs?: number;
-  /** The audit writer's file-system calls; tests replace them to make the disk fail on demand. */
-  auditSeams?: WriterSeams;
 }
 
 export interface Gateway {
@@ -45,189 +25,50 @@ export interface Gateway {
   adminUrl: string;
   metrics: GatewayMetrics;
   audit: FileAuditWriter;
-  reload(trigger: string): Promise<{ ok: boolean; errors?: string[] }>;
+  reload(trigger: string): Promise<ReloadOutcome>;
   /** Stops accepting, lets requests in flight finish (up to `graceMs`), flushes and closes the audit log. */
   close(graceMs?: number): Promise<void>;
 }
 
-const HEADERS_TIMEOUT_MS = 15_000;
-/** A whole request (headers and body) must arrive within this: a trickling client cannot hold a socket. */
-const REQUEST_TIMEOUT_MS = 120_000;
-const DEFAULT_GRACE_MS = 10_000;
-/** After the grace period, how long aborted handlers get to append their records. */
-const SHUTDOWN_RECORD_WAIT_MS = 2_000;
-
 export async function startGateway(config: GatewayConfig, options: StartOptions = {}): Promise<Gateway> {
-  const stdout = options.logger ? undefined : safeStdout();
-  const logger = options.logger ?? createLogger(config.log.level, stdout);
-  const env = options.env ?? process.env;
-  const metrics = createMetrics();
-  if (stdout) {
-    new Gauge({
-      name: 'telegate_log_lines_dropped', help: 'telegate\'s own log lines dropped because stdout could not be written (e.g. a full disk)',
-      registers: [metrics.registry], collect() { this.set(stdout.dropped); },
-    });
-  }
+  const core = await startCore(config, options);
+  const { logger } = core;
 
-  const hashKey = await loadHashKey({ env, keyFile: config.hash.key_file, dataDir: config.data_dir, warn: (m) => logger.warn(m) })
-    .catch((error: unknown) => { throw new StartError([error instanceof Error ? error.message : String(error)]); });
-  const pseudonymizer = createPseudonymizer(hashKey.key);
-  logger.info({ source: hashKey.source }, 'hash key loaded');
-
-  const runtime = new PolicyRuntime({
-    policyPaths: [config.policies],
-    vendorSetting: (vendor) => vendorSettings(config, vendor),
-    configuredVendors: Object.keys(config.vendors),
-    upstreamTimeoutMs: config.upstream.timeout_ms,
-  });
-  const first = await runtime.load();
-  if (!first.ok) throw new StartError(first.errors);
-
-  // Settings that weaken a guarantee load (tests and labs need them), but never silently.
-  for (const vendor of first.snapshot.routes.vendors) {
-    if (vendor.upstream.protocol !== 'https:') logger.warn({ vendor: vendor.policy.vendor, upstream: vendor.upstream.href }, 'upstream is not https: telemetry leaves unencrypted and the vendor is not authenticated');
-  }
-  if (!config.audit.fsync) logger.warn('audit.fsync is off: records are not durable before requests are forwarded (write-ahead guarantee off)');
-
-  const tls = config.listen.tls ? { cert: await readFile(config.listen.tls.cert), key: await readFile(config.listen.tls.key) } : undefined;
-
-  let audit: FileAuditWriter;
-  try {
-    audit = await openAuditWriter({
-      dir: config.audit.dir, maxFileBytes: config.audit.max_file_bytes, fsync: config.audit.fsync,
-      ...(config.audit.replica === undefined ? {} : { replica: config.audit.replica }),
-    }, options.auditSeams);
-  } catch (error) {
-    runtime.close();
-    throw new StartError([`audit.dir ${config.audit.dir}: ${error instanceof Error ? error.message : String(error)}`]);
-  }
-  await audit.appendPolicy({ policies: policyList(first.snapshot), reload: false });
-  publishPolicies(metrics, first.snapshot);
-  metrics.reloads.inc({ result: 'ok' });
-
-  let lastReload: ReadinessReport['last_reload'] = null;
-  let reloading = Promise.resolve();
-  const reload = async (trigger: string): Promise<{ ok: boolean; errors?: string[] }> => {
-    const record = (candidate: RuntimeSnapshot): Promise<void> => audit.appendPolicy({ policies: policyList(candidate), reload: true });
-    const loading = runtime.load(record);
-    // close() waits for a reload in progress, so its policy record is never cut off by the stop record.
-    reloading = loading.then(() => undefined, () => undefined);
-    const outcome = await loading;
-    const at = new Date().toISOString();
-    if (!outcome.ok) {
-      lastReload = { ok: false, at, errors: outcome.errors };
-      metrics.reloads.inc({ result: 'refused' });
-      logger.error({ trigger, errors: outcome.errors }, 'policy reload refused; the running policy set stays');
-      return { ok: false, errors: outcome.errors };
-    }
-    lastReload = { ok: true, at };
-    metrics.reloads.inc({ result: 'ok' });
-    publishPolicies(metrics, outcome.snapshot);
-    logger.info({ trigger, policies: policyList(outcome.snapshot) }, 'policy set reloaded');
-    return { ok: true };
-  };
-
-  // --- the egress listener ---------------------------------------------------------------------------
-  /** Egress handlers still running (reading, judging, writing the record); exchanges are counted by the runtime. */
-  let handlers = 0;
-  const handle = createEgressHandler({
-    runtime: () => runtime.snapshot,
-    audit, pseudonymizer, metrics, logger,
-    limits: { bodyBytes: config.limits.body_bytes, inflatedBytes: config.limits.inflated_bytes, depth: config.limits.depth, values: config.limits.values },
-  });
-  // A plain handler, not an express app: the listener has one route-less handler, and express would
-  // only add its router walk and a prototype swap of req and res to every request (a measured share of
-  // the small-batch CPU profile). The admin port, with its several routes, keeps express.
-  const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
-    // Origin-form only: `GET http://elsewhere/ HTTP/1.1` asks a forward proxy, which telegate is not.
-    if (!req.url?.startsWith('/')) {
-      metrics.rejections.inc({ reason: 'absolute-form' });
-      sendError(res, new GatewayError(400, 'absolute-form', 'telegate is not a forward proxy: request targets must be paths', { connection: 'close' }));
-      return;
-    }
-    if (runtime.loopGuard.isOwn(req.socket.remoteAddress, req.socket.remotePort)) {
-      metrics.rejections.inc({ reason: 'loop-detected' });
-      logger.error({ upstream_loop: true }, 'a forwarded request came back to telegate: the vendor\'s host resolves to telegate itself; fix the gateway\'s DNS');
-      sendError(res, new GatewayError(508, 'loop-detected', 'telegate received its own forwarded request: the vendor\'s host name resolves to telegate'));
-      return;
-    }
-    handlers++;
-    void handle(req, res).finally(() => { handlers--; });
-  };
-  // Timeouts are checked every connectionsCheckingInterval (default 30 s): 1 s makes headersTimeout mean 15 s.
-  const serverOptions = { connectionsCheckingInterval: 1_000 };
-  const server: Server = tls ? createHttpsServer({ ...tls, ...serverOptions }, onRequest) : createHttpServer(serverOptions, onRequest);
-  server.headersTimeout = HEADERS_TIMEOUT_MS;
-  server.maxConnections = config.limits.connections;
-  server.requestTimeout = REQUEST_TIMEOUT_MS;
-  refuseOutsideRequests(server, metrics);
-
-  // --- the admin listener ----------------------------------------------------------------------------
   const adminApp = createAdminApp({
-    metrics,
+    metrics: core.metrics,
     token: config.admin.token,
     loopbackOnly: isLoopbackHost(config.admin.host),
-    reload: () => reload('admin'),
-    console: { auditDir: config.audit.dir, policySet: () => (runtime.loaded ? runtime.snapshot.policySet : undefined) },
-    readiness: () => {
-      const snapshot = runtime.loaded ? runtime.snapshot : undefined;
-      const policies = snapshot ? policyList(snapshot) : [];
-      return {
-        ready: snapshot !== undefined && audit.healthy,
-        audit: { writable: audit.healthy },
-        policies,
-        loaded_at: snapshot ? snapshot.policySet.loadedAt.toISOString() : null,
-        last_reload: lastReload,
-      };
-    },
+    reload: () => core.reload('admin'),
+    console: { auditDir: config.audit.dir, policySet: core.policySet },
+    readiness: core.readiness,
   });
   const adminServer = createHttpServer(adminApp as unknown as (req: IncomingMessage, res: ServerResponse) => void);
-
   try {
-    await listen(server, config.listen.port, config.listen.host);
     await listen(adminServer, config.admin.port, config.admin.host);
   } catch (error) {
-    server.close();
     adminServer.close();
-    await audit.close();
-    runtime.close();
+    await core.close(0).catch(() => undefined);
     throw new StartError([`cannot listen: ${error instanceof Error ? error.message : String(error)}`]);
   }
 
-  // --- reload on a change in the policy folder ---------------------------------------------------------
-  const watcher = await watchPolicies(config.policies, options.watchDebounceMs ?? 300, () => { void reload('policy folder changed'); }, logger);
+  const watcher = await watchPolicies(config.policies, options.watchDebounceMs ?? 300, () => { void core.reload('policy folder changed'); }, logger);
 
-  const url = `${tls ? 'https' : 'http'}://${hostForUrl(server.address() as AddressInfo)}`;
   const adminUrl = `http://${hostForUrl(adminServer.address() as AddressInfo)}`;
-  logger.info({ url, admin: adminUrl, vendors: policyList(first.snapshot) }, 'telegate listening');
+  logger.info({ url: core.url, admin: adminUrl, vendors: core.readiness().policies }, 'telegate listening');
 
   let closing: Promise<void> | undefined;
   return {
-    url, adminUrl, metrics, audit, reload,
-    close(graceMs = DEFAULT_GRACE_MS) {
+    url: core.url, adminUrl, metrics: core.metrics, audit: core.audit, reload: core.reload,
+    close(graceMs?: number) {
       closing ??= (async () => {
         watcher?.close();
-        const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
-        server.closeIdleConnections();
-        // 1. Let what is in flight finish: handlers, and exchanges whose vendor has not answered yet.
-        await waitUntil(() => handlers === 0 && runtime.activeExchanges === 0, graceMs);
-        // 2. Past the grace period: end the exchanges still waiting (their outcome: shutdown) and the
-        //    connections still open (a client still uploading: its handler records the request as aborted).
-        runtime.abortExchanges();
-        server.closeAllConnections();
-        // 3. Those records are appended before the log is closed, so every request keeps its records.
-        await waitUntil(() => handlers === 0, SHUTDOWN_RECORD_WAIT_MS);
-        await stopped;
-        await reloading;
-        // Everything below runs even when the audit log cannot be closed (a failing disk): the ports and
-        // upstream connections are released, and the failure is reported to the caller afterwards.
+        // The admin port stays up while the core drains, so /readyz can be watched to the end.
         let auditError: unknown;
         try {
-          await audit.close();
+          await core.close(graceMs);
         } catch (error) {
           auditError = error;
         }
-        runtime.close();
         // Close every admin connection before waiting: a client stalled mid-request would otherwise hold
         // close() until its headers timed out, long past graceMs.
         const adminStopped = new Promise<void>((resolve) => adminServer.close(() => resolve()));
@@ -242,35 +83,4 @@ export async function startGateway(config: GatewayConfig, options: StartOptions 
       return closing;
     },
   };
-}
-
-function policyList(snapshot: RuntimeSnapshot): ReadinessReport['policies'] {
-  return [...snapshot.routes.vendors].map((v) => ({
-    vendor: v.policy.vendor, file: v.policy.file, digest: v.policy.digest, level: v.level, upstream: v.upstream.href,
-  }));
-}
-
-function publishPolicies(metrics: GatewayMetrics, snapshot: RuntimeSnapshot): void {
-  metrics.policyInfo.reset();
-  for (const v of snapshot.routes.vendors) metrics.policyInfo.set({ vendor: v.policy.vendor, digest: v.policy.digest }, 1);
-}
-
-function listen(server: Server, port: number, host: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-}
-
-function hostForUrl(address: AddressInfo): string {
-  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-  return `${host}:${address.port}`;
-}
-
-async function waitUntil(condition: () => boolean, timeoutMs: number): Promise<void> {
-  const deadline = performance.now() + timeoutMs;
-  while (!condition() && performance.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
 }
