@@ -7,7 +7,7 @@
  * configuration object that other code may log or pass around.
  */
 import type { Level } from '../policy/types';
-import { REPLICA_NAME, REPLICA_NAME_RULE } from './schema';
+import { MAX_WORKERS, REPLICA_NAME, REPLICA_NAME_RULE } from './schema';
 import { upstreamUrlProblem } from './upstream-url';
 import { LOG_LEVELS, type LogLevel } from './types';
 
@@ -28,6 +28,7 @@ export interface EnvOverrides {
   policies?: string;
   dataDir?: string;
   logLevel?: LogLevel;
+  workers?: number;
 }
 
 export type EnvResult = { ok: true; value: EnvOverrides } | { ok: false; errors: string[] };
@@ -91,6 +92,13 @@ export function readEnvOverrides(env: NodeJS.ProcessEnv): EnvResult {
     const known = LOG_LEVELS.find((l) => l === log);
     if (known === undefined) errors.push(`TELEGATE_LOG_LEVEL: must be ${LOG_LEVELS.join(', ')}`);
     else out.logLevel = known;
+  }
+
+  const workers = text('TELEGATE_WORKERS');
+  if (workers !== undefined) {
+    const n = /^\d{1,2}$/.test(workers) ? Number(workers) : NaN;
+    if (n >= 1 && n <= MAX_WORKERS) out.workers = n;
+    else errors.push(`TELEGATE_WORKERS: must be a whole number of processes, 1 to ${MAX_WORKERS}`);
   }
 
   // Sorted, so the errors come in the same order on every start.

@@ -39,6 +39,7 @@ export function mergeConfig(defaults: GatewayConfig, file: ConfigFile, env: EnvO
     limits: { ...defaults.limits, ...file.limits },
     upstream: { ...defaults.upstream, ...file.upstream },
     log: { level: env.logLevel ?? file.log?.level ?? defaults.log.level },
+    workers: env.workers ?? file.workers ?? defaults.workers,
   };
   if (listen.tls) config.listen.tls = { cert: resolve(listen.tls.cert), key: resolve(listen.tls.key) };
   return config;

@@ -20,6 +20,7 @@ export interface ConfigFile {
   limits?: { body_bytes?: number; inflated_bytes?: number; depth?: number; values?: number; connections?: number };
   upstream?: { timeout_ms?: number };
   log?: { level?: LogLevel };
+  workers?: number;
 }
 
 /** The same names a policy file may use for its vendor (src/policy/schema.ts). */
@@ -29,6 +30,9 @@ export const VENDOR_NAME_RULE = 'is not a vendor name (lower-case letters, digit
 /** A replica's name goes into audit file names, so it must be safe there. */
 export const REPLICA_NAME = '^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$';
 export const REPLICA_NAME_RULE = 'must be 1 to 64 letters, digits, "_" or "-", starting with a letter or digit';
+
+/** Processes serving the egress port; each writes its own audit chain, named after the replica. */
+export const MAX_WORKERS = 64;
 
 export const HTTP_URL = '^https?://';
 export const HTTP_URL_RULE = 'must be an http:// or https:// URL';
@@ -70,4 +74,5 @@ export const configFileSchema = closed({
   limits: closed({ body_bytes: bufferSize, inflated_bytes: bufferSize, depth: positive, values: positive, connections: positive }),
   upstream: closed({ timeout_ms: positive }),
   log: closed({ level: { enum: [...LOG_LEVELS] } }),
+  workers: { type: 'integer', minimum: 1, maximum: MAX_WORKERS },
 });

@@ -6,6 +6,7 @@
 import { constants } from 'node:fs';
 import { access, stat } from 'node:fs/promises';
 import { upstreamUrlProblem } from './upstream-url';
+import { workerReplicaId } from './worker-replica';
 import type { ConfigFile } from './schema';
 import type { GatewayConfig } from './types';
 
@@ -27,6 +28,12 @@ export async function semanticErrors(config: GatewayConfig, file: ConfigFile, fi
   for (const [vendor, entry] of Object.entries(file.vendors ?? {})) {
     const problem = entry.upstream === undefined ? undefined : upstreamUrlProblem(entry.upstream);
     if (problem !== undefined) errors.push(inFile(`vendors.${vendor}.upstream`, problem));
+  }
+
+  // Each worker's chain is named `<replica>-w<n>`, and a chain name holds at most 64 characters.
+  const replica = config.audit.replica;
+  if (config.workers > 1 && replica !== undefined && workerReplicaId(replica, config.workers).length > 64) {
+    errors.push(`audit.replica: with ${config.workers} workers the chains are named ${workerReplicaId(replica, config.workers)} and alike, longer than 64 characters; use a shorter replica name`);
   }
 
   const { listen, admin } = config;

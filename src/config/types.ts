@@ -49,4 +49,11 @@ export interface GatewayConfig {
   limits: LimitsConfig;
   upstream: { timeout_ms: number };
   log: { level: LogLevel };
+  /**
+   * Processes that serve the egress port (node:cluster). 1: one process, as before. More: a supervising
+   * process keeps the admin port and the policy watcher, and each worker judges requests and writes an
+   * audit chain of its own (replica `<audit.replica>-w<n>`, or `w<n>`), since one chain cannot be
+   * appended by two processes without a lock on every record.
+   */
+  workers: number;
 }

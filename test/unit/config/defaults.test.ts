@@ -24,6 +24,8 @@ describe('built-in defaults', () => {
       hash: { key_file: null },
       limits: { body_bytes: 67108864, inflated_bytes: 268435456, depth: 128, values: 5000000, connections: 1024 },
       upstream: { timeout_ms: 30000 },
+      // One process unless asked: several write one audit chain each.
+      workers: 1,
       log: { level: 'info' },
     });
   });

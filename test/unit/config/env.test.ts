@@ -38,6 +38,17 @@ describe('each variable overrides the file', () => {
     expect(config.audit).toMatchObject({ replica: 'telegate-7d9f8b6c5-x2k4p', max_file_bytes: 1048576, fsync: false });
   });
 
+  test('TELEGATE_WORKERS beats the file', async () => {
+    expect((await loadOk({ ...full, env: { TELEGATE_WORKERS: '2' } })).workers).toBe(2);
+  });
+
+  test('a replica name too long to carry a worker suffix is refused when there are several workers', async () => {
+    const replica = 'r'.repeat(62);
+    expect((await loadOk({ ...full, env: { TELEGATE_AUDIT_REPLICA: replica, TELEGATE_WORKERS: '1' } })).audit.replica).toBe(replica);
+    const errors = await loadErrors({ ...full, env: { TELEGATE_AUDIT_REPLICA: replica, TELEGATE_WORKERS: '2' } });
+    expect(errors).toEqual([expect.stringMatching(/^audit\.replica: with 2 workers the chains are named r{62}-w2 and alike, longer than 64 characters/)]);
+  });
+
   test('TELEGATE_LOG_LEVEL', async () => {
     expect((await loadOk({ ...full, env: { TELEGATE_LOG_LEVEL: 'warn' } })).log.level).toBe('warn');
   });
@@ -116,6 +127,10 @@ describe('a bad value is an error naming the variable', () => {
     ['TELEGATE_AUDIT_REPLICA', '../gw'],
     ['TELEGATE_AUDIT_REPLICA', '-gw'],
     ['TELEGATE_AUDIT_REPLICA', 'x'.repeat(65)],
+    ['TELEGATE_WORKERS', '0'],
+    ['TELEGATE_WORKERS', '65'],
+    ['TELEGATE_WORKERS', '2.0'],
+    ['TELEGATE_WORKERS', 'auto'],
   ])('%s=%j', async (name, value) => {
     const errors = await loadErrors({ cwd: FIXTURES, env: { [name]: value } });
     expect(errors).toHaveLength(1);
