@@ -7,7 +7,6 @@
 import { timingSafeEqual, createHash } from 'node:crypto';
 import express, { type Express, type Request, type Response, type NextFunction } from 'express';
 import { createConsoleRouter } from './console/console-router';
-import type { GatewayMetrics } from './metrics';
 import type { PolicySet } from '../policy/types';
 
 export interface ReadinessReport {
@@ -18,9 +17,16 @@ export interface ReadinessReport {
   last_reload: { ok: boolean; at: string; errors?: string[] } | null;
 }
 
+/** Where /metrics comes from: one process's registry, or every worker's summed (src/cluster). */
+export interface MetricsSource {
+  contentType: string;
+  metrics(): Promise<string>;
+}
+
 export interface AdminDeps {
-  metrics: GatewayMetrics;
-  readiness: () => ReadinessReport;
+  metrics: MetricsSource;
+  /** Asynchronous when the state lives in worker processes (src/cluster). */
+  readiness: () => ReadinessReport | Promise<ReadinessReport>;
   reload: () => Promise<{ ok: boolean; errors?: string[] }>;
   /** undefined: no token configured. */
   token: string | undefined;
@@ -36,14 +42,14 @@ export function createAdminApp(deps: AdminDeps): Express {
 
   app.get('/healthz', (_req, res) => { res.json({ status: 'ok' }); });
 
-  app.get('/readyz', (_req, res) => {
-    const report = deps.readiness();
+  app.get('/readyz', async (_req, res) => {
+    const report = await deps.readiness();
     res.status(report.ready ? 200 : 503).json(report);
   });
 
   app.get('/metrics', async (_req, res, next) => {
     try {
-      res.type(deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics());
+      res.type(deps.metrics.contentType).send(await deps.metrics.metrics());
     } catch (error) {
       next(error);
     }
@@ -51,7 +57,7 @@ export function createAdminApp(deps: AdminDeps): Express {
 
   app.post('/reload', requireToken(deps), async (_req, res) => {
     const outcome = await deps.reload();
-    if (outcome.ok) res.json({ ok: true, policies: deps.readiness().policies });
+    if (outcome.ok) res.json({ ok: true, policies: (await deps.readiness()).policies });
     else res.status(422).json({ error: 'policy-invalid', detail: 'the policy set was refused whole; the running one stays', errors: outcome.errors ?? [] });
   });
 

@@ -35,7 +35,7 @@ export async function startGateway(config: GatewayConfig, options: StartOptions 
   const { logger } = core;
 
   const adminApp = createAdminApp({
-    metrics: core.metrics,
+    metrics: core.metrics.registry,
     token: config.admin.token,
     loopbackOnly: isLoopbackHost(config.admin.host),
     reload: () => core.reload('admin'),

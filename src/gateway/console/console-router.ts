@@ -35,7 +35,8 @@ export interface ConsoleDeps {
   auditDir: string;
   /** The policy set in force, undefined before the first load. */
   policySet: () => PolicySet | undefined;
-  readiness: () => ReadinessReport;
+  /** Asynchronous when the state lives in worker processes (src/cluster). */
+  readiness: () => ReadinessReport | Promise<ReadinessReport>;
   reload: () => Promise<{ ok: boolean; errors?: string[] }>;
   token: string | undefined;
   loopbackOnly: boolean;
@@ -53,7 +54,7 @@ export function createConsoleRouter(deps: ConsoleDeps): Router {
   const send = (req: Request, res: Response, title: string, active: NavKey | undefined, body: Html, status = 200): void => {
     res.status(status).type('html').send(renderPage({ title, ...(active ? { active } : {}), access: accessOf(req) }, body));
   };
-  const vendorsInForce = (): string[] => deps.readiness().policies.map((p) => p.vendor).sort();
+  const vendorsInForce = async (): Promise<string[]> => (await deps.readiness()).policies.map((p) => p.vendor).sort();
   const failed = (req: Request, res: Response, error: unknown): void => {
     const detail = `The audit folder could not be read (${error instanceof Error && 'code' in error ? String(error.code) : 'read error'}).`;
     if (req.path.startsWith('/api/')) res.status(500).json({ error: 'audit-unreadable', detail });
@@ -108,7 +109,7 @@ export function createConsoleRouter(deps: ConsoleDeps): Router {
   router.get('/records', async (req, res) => {
     try {
       const { query, page } = await records(req);
-      send(req, res, 'Egress records', 'records', renderRecordsBody(query, vendorsInForce(), page), page === null ? 400 : 200);
+      send(req, res, 'Egress records', 'records', renderRecordsBody(query, await vendorsInForce(), page), page === null ? 400 : 200);
     } catch (error) { failed(req, res, error); }
   });
   router.get('/api/records', async (req, res) => {
@@ -143,7 +144,7 @@ export function createConsoleRouter(deps: ConsoleDeps): Router {
   router.get('/drift', async (req, res) => {
     try {
       const { vendor, rows } = await drift(req);
-      send(req, res, 'Drift: fields the policies did not know', 'drift', renderDriftBody(rows, vendorsInForce(), vendor));
+      send(req, res, 'Drift: fields the policies did not know', 'drift', renderDriftBody(rows, await vendorsInForce(), vendor));
     } catch (error) { failed(req, res, error); }
   });
   router.get('/api/drift', async (req, res) => {
@@ -155,15 +156,15 @@ export function createConsoleRouter(deps: ConsoleDeps): Router {
     const set = deps.policySet();
     return set === undefined ? undefined : buildInventory(set);
   };
-  const enforced = (): Map<string, number> => new Map(deps.readiness().policies.map((p) => [p.vendor, p.level]));
-  router.get('/policies', (req, res) => {
+  const enforced = async (): Promise<Map<string, number>> => new Map((await deps.readiness()).policies.map((p) => [p.vendor, p.level]));
+  router.get('/policies', async (req, res) => {
     const inventory = matrix();
-    send(req, res, 'Policy matrix', 'policies', inventory ? renderPolicyMatrixBody(inventory, enforced()) : html`<p role="alert">No policy set is loaded.</p>`, inventory ? 200 : 503);
+    send(req, res, 'Policy matrix', 'policies', inventory ? renderPolicyMatrixBody(inventory, await enforced()) : html`<p role="alert">No policy set is loaded.</p>`, inventory ? 200 : 503);
   });
-  router.get('/api/policies', (_req, res) => {
+  router.get('/api/policies', async (_req, res) => {
     const inventory = matrix();
     if (!inventory) res.status(503).json({ error: 'not-loaded', detail: 'no policy set is loaded' });
-    else res.json({ enforced: Object.fromEntries(enforced()), ...inventory });
+    else res.json({ enforced: Object.fromEntries(await enforced()), ...inventory });
   });
 
   // --- volume ----------------------------------------------------------------------------------------
@@ -197,11 +198,11 @@ export function createConsoleRouter(deps: ConsoleDeps): Router {
   });
 
   // --- policy digests and reload ---------------------------------------------------------------------
-  router.get('/status', (req, res) => {
+  router.get('/status', async (req, res) => {
     const a = accessOf(req);
-    send(req, res, 'Policies in force and reload', 'status', renderStatusBody(deps.readiness(), a.via === 'session' ? a.session.csrf : undefined));
+    send(req, res, 'Policies in force and reload', 'status', renderStatusBody(await deps.readiness(), a.via === 'session' ? a.session.csrf : undefined));
   });
-  router.get('/api/status', (_req, res) => { res.json(deps.readiness()); });
+  router.get('/api/status', async (_req, res) => { res.json(await deps.readiness()); });
   router.post('/reload', form, (req, res, next) => gate.requireCsrf(req, res, next), async (_req, res) => {
     // The outcome shows on the status page as the last reload (post, redirect, get: no resubmission).
     await deps.reload();

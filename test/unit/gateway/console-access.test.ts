@@ -32,7 +32,7 @@ async function startAdmin(loopbackOnly: boolean): Promise<{ port: number; reload
   const dir = await mkdtemp(path.join(tmpdir(), 'telegate-console-'));
   let reloads = 0;
   const app = createAdminApp({
-    metrics: createMetrics(), token: undefined, loopbackOnly,
+    metrics: createMetrics().registry, token: undefined, loopbackOnly,
     readiness: () => READY,
     reload: async () => { reloads++; return { ok: true }; },
     console: { auditDir: dir, policySet: () => undefined },
