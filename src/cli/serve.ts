@@ -3,8 +3,14 @@
  * gateway (exit 2 on a bad policy set, key or audit folder), then run until SIGTERM or SIGINT, when
  * requests in flight finish and the audit log is flushed and closed (exit 0; 1 if the log could not be
  * closed cleanly). SIGHUP reloads policies.
+ *
+ * With `workers` > 1 this process supervises (src/cluster/supervisor.ts) and the same command, forked
+ * by node:cluster with TELEGATE_CLUSTER_WORKER set, runs each worker.
  */
-import { loadConfig } from '../config';
+import cluster from 'node:cluster';
+import { startSupervisor } from '../cluster/supervisor';
+import { WORKER_ENV, runWorker } from '../cluster/worker';
+import { loadConfig, type GatewayConfig } from '../config';
 import { StartError, startGateway, type Gateway } from '../gateway/start';
 import { EXIT_CHECK_FAILED, EXIT_OK, EXIT_USAGE, type CliIO } from './io';
 
@@ -15,13 +21,22 @@ export interface ServeSignals {
   off(signal: NodeJS.Signals, handler: () => void): void;
 }
 
+/** What serve drives once started: one gateway process, or the supervisor of several. */
+type Running = Pick<Gateway, 'reload' | 'close'>;
+
+function start(config: GatewayConfig, env: NodeJS.ProcessEnv): Promise<Running> {
+  return config.workers > 1 ? startSupervisor(config, { env }) : startGateway(config, { env });
+}
+
 export async function runServe(options: ServeOptions, io: CliIO, env: NodeJS.ProcessEnv = process.env, signals: ServeSignals = process): Promise<number> {
+  const worker = env[WORKER_ENV];
+  if (cluster.isWorker && worker !== undefined) return serveAsWorker(options, io, env, Number(worker));
   // Signal handlers first, for the whole life of the command: a SIGHUP's default action is to terminate,
   // and logrotate or a service manager may send one while the gateway starts or drains. While starting,
   // a stop or reload request is remembered and carried out once running; while stopping, repeated
   // signals change nothing.
   let phase: 'starting' | 'running' | 'stopping' = 'starting';
-  let gateway: Gateway | undefined;
+  let gateway: Running | undefined;
   let stopRequested = false;
   let reloadRequested = false;
   let finish: (code: number) => void = () => undefined;
@@ -58,7 +73,7 @@ export async function runServe(options: ServeOptions, io: CliIO, env: NodeJS.Pro
       return EXIT_USAGE;
     }
     try {
-      gateway = await startGateway(loaded.value, { env });
+      gateway = await start(loaded.value, env);
     } catch (error) {
       if (!(error instanceof StartError)) throw error;
       io.stderr(`telegate serve: cannot start\n${error.errors.map((e) => `  ${e}\n`).join('')}`);
@@ -71,4 +86,17 @@ export async function runServe(options: ServeOptions, io: CliIO, env: NodeJS.Pro
   } finally {
     detach();
   }
+}
+
+/** A worker forked by the supervisor: same configuration, the supervisor's orders instead of signals. */
+async function serveAsWorker(options: ServeOptions, io: CliIO, env: NodeJS.ProcessEnv, worker: number): Promise<number> {
+  const loaded = await loadConfig({ env, ...(options.config === undefined ? {} : { file: options.config }) });
+  if (!loaded.ok) {
+    io.stderr(`telegate serve (worker ${worker}): bad configuration\n${loaded.errors.map((e) => `  ${e}\n`).join('')}`);
+    return EXIT_USAGE;
+  }
+  const code = await runWorker(loaded.value, worker, env);
+  // The IPC channel would keep the process alive after its servers closed.
+  if (process.connected) process.disconnect();
+  return code;
 }

@@ -8,3 +8,4 @@ export { readEnvOverrides, type EnvOverrides, type EnvResult } from './env';
 export { loadConfig, type LoadConfigOptions, type LoadConfigResult } from './load';
 export { isLoopbackHost } from './loopback';
 export { redactedConfig, REDACTED } from './redact';
+export { workerReplicaId } from './worker-replica';

@@ -15,6 +15,16 @@ export interface ReadinessReport {
   policies: { vendor: string; file: string; digest: string; level: number; upstream: string }[];
   loaded_at: string | null;
   last_reload: { ok: boolean; at: string; errors?: string[] } | null;
+  /** With `workers` > 1: each worker's state (the report is ready only when every worker is). */
+  workers?: WorkerReadiness[];
+}
+
+export interface WorkerReadiness {
+  worker: number;
+  /** null while the worker is being (re)started. */
+  pid: number | null;
+  ready: boolean;
+  audit_writable: boolean;
 }
 
 /** Where /metrics comes from: one process's registry, or every worker's summed (src/cluster). */

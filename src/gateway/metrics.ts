@@ -39,6 +39,7 @@ export function createMetrics(): GatewayMetrics {
       buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1], registers,
     }),
     reloads: new Counter({ name: 'telegate_policy_reloads_total', help: 'Policy set loads, by result (a refused set leaves the running one in place)', labelNames: ['result'], registers }),
-    policyInfo: new Gauge({ name: 'telegate_policy_info', help: 'The policy digest in force per vendor (value 1)', labelNames: ['vendor', 'digest'], registers }),
+    // Summed over workers (src/cluster) every other series is a total; this one must stay 1.
+    policyInfo: new Gauge({ name: 'telegate_policy_info', help: 'The policy digest in force per vendor (value 1)', labelNames: ['vendor', 'digest'], registers, aggregator: 'max' }),
   };
 }

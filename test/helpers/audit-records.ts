@@ -6,6 +6,8 @@ import { listChains, readChainRecords } from '../../src/audit';
 
 export interface ReadRecord {
   record: Record<string, unknown>;
+  /** The chain the record is in: its replica id, null for the unnamed one. */
+  replica: string | null;
   /** The `body` member's bytes exactly as written, when present. */
   bodyBytes?: Buffer;
 }
@@ -18,7 +20,8 @@ export async function readAuditRecords(dir: string): Promise<ReadRecord[]> {
       if (!parsed.ok) throw new Error(`${line.file.name}:${line.line}: unreadable record`);
       const record: Record<string, unknown> = { ...parsed.record };
       const range = parsed.body;
-      out.push(range ? { record, bodyBytes: Buffer.from(line.bytes.subarray(range.start, range.end)) } : { record });
+      const replica = chain.replica;
+      out.push(range ? { record, replica, bodyBytes: Buffer.from(line.bytes.subarray(range.start, range.end)) } : { record, replica });
     }
   }
   return out;

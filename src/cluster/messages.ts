@@ -1,0 +1,40 @@
+/**
+ * What the supervising process and its workers say to each other over node:cluster's IPC channel.
+ * prom-client's own metric requests travel on the same channel with `type` values of their own; each
+ * side ignores what it does not know.
+ */
+import type { ReadinessReport } from '../gateway/admin-app';
+import type { ReloadOutcome } from '../gateway/gateway-core';
+
+/** Supervisor -> worker questions, each answered by one reply carrying the same `id`. */
+export type Question = { type: 'telegate:reload'; trigger: string } | { type: 'telegate:readiness' };
+
+/** Supervisor -> worker. */
+export type ToWorker =
+  | (Question & { id: number })
+  /** Stop as on SIGTERM: finish what is in flight, close the audit chain, exit. */
+  | { type: 'telegate:stop'; graceMs: number };
+
+/** Worker -> supervisor. */
+export type FromWorker =
+  | { type: 'telegate:started'; url: string }
+  | { type: 'telegate:start-failed'; errors: string[] }
+  | { type: 'telegate:reloaded'; id: number; outcome: ReloadOutcome }
+  | { type: 'telegate:readiness'; id: number; report: ReadinessReport };
+
+const TO_WORKER = new Set<string>(['telegate:reload', 'telegate:readiness', 'telegate:stop']);
+const FROM_WORKER = new Set<string>(['telegate:started', 'telegate:start-failed', 'telegate:reloaded', 'telegate:readiness']);
+
+function typeOf(message: unknown): string | undefined {
+  if (typeof message !== 'object' || message === null) return undefined;
+  const type = (message as { type?: unknown }).type;
+  return typeof type === 'string' ? type : undefined;
+}
+
+export function isToWorker(message: unknown): message is ToWorker {
+  return TO_WORKER.has(typeOf(message) ?? '');
+}
+
+export function isFromWorker(message: unknown): message is FromWorker {
+  return FROM_WORKER.has(typeOf(message) ?? '');
+}

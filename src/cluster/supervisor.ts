@@ -1,0 +1,273 @@
+/**
+ * The supervising process of a gateway with `workers` > 1 (node:cluster). Node runs JavaScript on one
+ * core per process, and judging a batch (parse, policy, serialize, hash) is CPU work, so one process
+ * cannot use a machine's other cores. The supervisor forks the workers, which share the egress port and
+ * each write an audit chain of their own; it keeps what must exist once: the admin port (readiness and
+ * metrics summed over the workers, reload fanned out to all of them), the console, the policy folder
+ * watcher and the signals. A worker that dies is started again, with a growing pause if it keeps dying.
+ *
+ * It checks what it can before forking (hash key, policy set), so a bad start fails once, with the same
+ * messages as a single process, rather than once per worker.
+ */
+import cluster, { type Worker } from 'node:cluster';
+import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Logger } from 'pino';
+import { AggregatorRegistry, Counter, Gauge, Registry } from 'prom-client';
+import { isLoopbackHost, vendorSettings, type GatewayConfig } from '../config';
+import { createAdminApp, type ReadinessReport, type WorkerReadiness } from '../gateway/admin-app';
+import { DEFAULT_GRACE_MS, StartError, hostForUrl, listen, type ReloadOutcome } from '../gateway/gateway-core';
+import { createLogger } from '../gateway/logger';
+import { PolicyRuntime } from '../gateway/policy-runtime';
+import { watchPolicies } from '../gateway/policy-watcher';
+import { loadHashKey } from '../policy';
+import { isFromWorker, type FromWorker, type Question, type ToWorker } from './messages';
+import { WORKER_ENV } from './worker';
+
+export interface SupervisorOptions {
+  env?: NodeJS.ProcessEnv;
+  /** Debounce of the policy folder watcher. */
+  watchDebounceMs?: number;
+}
+
+export interface Supervisor {
+  url: string;
+  adminUrl: string;
+  reload(trigger: string): Promise<ReloadOutcome>;
+  /** Stops every worker as on SIGTERM (each finishes its requests and closes its chain), then the admin port. */
+  close(graceMs?: number): Promise<void>;
+}
+
+/** How long a worker may take to answer a readiness question or to reload. */
+const READINESS_ANSWER_MS = 2_000;
+const RELOAD_ANSWER_MS = 30_000;
+/** Beyond the grace period, how long a stopping worker gets to close its chain before it is killed. */
+const STOP_EXTRA_MS = 15_000;
+/** A worker that ran this long before it died is restarted at once; one that keeps dying waits longer each time. */
+const STABLE_MS = 60_000;
+const FIRST_RESTART_PAUSE_MS = 500;
+const MAX_RESTART_PAUSE_MS = 30_000;
+
+interface Slot {
+  index: number;
+  worker: Worker | undefined;
+  ready: boolean;
+  startedAt: number;
+  /** Consecutive short lives, for the pause before the next start. */
+  failures: number;
+}
+
+type StartOutcome = { ok: true; url: string } | { ok: false; errors: string[] };
+
+export async function startSupervisor(config: GatewayConfig, options: SupervisorOptions = {}): Promise<Supervisor> {
+  const env = options.env ?? process.env;
+  const logger: Logger = createLogger(config.log.level).child({ role: 'supervisor' });
+
+  // --- what can be checked once, before any worker exists ------------------------------------------------
+  // The key is created here if it must be, so the workers all find the same one.
+  await loadHashKey({ env, keyFile: config.hash.key_file, dataDir: config.data_dir, warn: (m) => logger.warn(m) })
+    .catch((error: unknown) => { throw new StartError([error instanceof Error ? error.message : String(error)]); });
+  // The supervisor's own copy of the policy set: the console's matrix, and the same errors a single process gives.
+  const runtime = new PolicyRuntime({
+    policyPaths: [config.policies],
+    vendorSetting: (vendor) => vendorSettings(config, vendor),
+    configuredVendors: Object.keys(config.vendors),
+    upstreamTimeoutMs: config.upstream.timeout_ms,
+  });
+  const first = await runtime.load();
+  if (!first.ok) throw new StartError(first.errors);
+
+  // --- workers -----------------------------------------------------------------------------------------
+  const own = new Registry();
+  const restarts = new Counter({ name: 'telegate_worker_restarts_total', help: 'Workers started again after they exited unasked', registers: [own] });
+  new Gauge({ name: 'telegate_workers', help: 'Worker processes configured (workers)', registers: [own] }).set(config.workers);
+  const liveWorkers = new Gauge({ name: 'telegate_workers_running', help: 'Worker processes started and serving', registers: [own] });
+  const aggregator = new AggregatorRegistry();
+
+  let stopping = false;
+  /** Until every worker has started once, an exit fails the start instead of being restarted. */
+  let supervising = false;
+  let nextId = 1;
+  const waiting = new Map<number, { worker: Worker; answer: (message: FromWorker | undefined) => void }>();
+  const slots: Slot[] = Array.from({ length: config.workers }, (_, i) => ({ index: i + 1, worker: undefined, ready: false, startedAt: 0, failures: 0 }));
+  const countLive = (): void => { liveWorkers.set(slots.filter((s) => s.ready).length); };
+
+  const ask = (worker: Worker, message: Question, timeoutMs: number): Promise<FromWorker | undefined> => {
+    const id = nextId++;
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => { waiting.delete(id); resolve(undefined); }, timeoutMs);
+      waiting.set(id, { worker, answer: (reply) => { clearTimeout(timer); waiting.delete(id); resolve(reply); } });
+      if (!worker.isConnected()) return waiting.get(id)?.answer(undefined);
+      worker.send({ ...message, id } satisfies ToWorker, undefined, (error) => { if (error) waiting.get(id)?.answer(undefined); });
+    });
+  };
+
+  const startSlot = (slot: Slot): Promise<StartOutcome> => new Promise((resolve) => {
+    let settled = false;
+    const settle = (outcome: StartOutcome): void => { if (!settled) { settled = true; resolve(outcome); } };
+    const worker = cluster.fork({ [WORKER_ENV]: String(slot.index) });
+    slot.worker = worker;
+    slot.startedAt = Date.now();
+    worker.on('message', (message: unknown) => {
+      if (!isFromWorker(message)) return;
+      if (message.type === 'telegate:started') {
+        slot.ready = true;
+        countLive();
+        settle({ ok: true, url: message.url });
+      } else if (message.type === 'telegate:start-failed') {
+        settle({ ok: false, errors: message.errors });
+      } else {
+        waiting.get(message.id)?.answer(message);
+      }
+    });
+    worker.on('exit', (code, signal) => {
+      for (const w of [...waiting.values()]) if (w.worker === worker) w.answer(undefined);
+      if (slot.worker === worker) slot.worker = undefined;
+      slot.ready = false;
+      countLive();
+      settle({ ok: false, errors: [`worker ${slot.index} exited (${signal ?? `code ${String(code)}`}) before it was serving`] });
+      if (stopping || !supervising) return;
+      slot.failures = Date.now() - slot.startedAt >= STABLE_MS ? 0 : slot.failures + 1;
+      const pause = slot.failures === 0 ? 0 : Math.min(MAX_RESTART_PAUSE_MS, FIRST_RESTART_PAUSE_MS * 2 ** (slot.failures - 1));
+      logger.error({ worker: slot.index, code, signal, restart_in_ms: pause }, 'worker exited unasked; starting it again');
+      restarts.inc();
+      setTimeout(() => {
+        if (!stopping) void startSlot(slot).then((outcome) => { if (!outcome.ok) logger.error({ worker: slot.index, errors: outcome.errors }, 'worker did not start again'); });
+      }, pause);
+    });
+  });
+
+  const stopWorkers = async (graceMs: number): Promise<number[]> => {
+    stopping = true;
+    const failed: number[] = [];
+    await Promise.all(slots.map(async (slot) => {
+      const worker = slot.worker;
+      if (!worker) return;
+      const exited = new Promise<number | null>((resolve) => worker.once('exit', (code) => resolve(code)));
+      if (worker.isConnected()) worker.send({ type: 'telegate:stop', graceMs } satisfies ToWorker, undefined, () => undefined);
+      const killer = setTimeout(() => {
+        logger.error({ worker: slot.index }, 'worker did not stop in time; killing it (its chain ends without a stop record)');
+        worker.process.kill('SIGKILL');
+      }, graceMs + STOP_EXTRA_MS);
+      const code = await exited;
+      clearTimeout(killer);
+      if (code !== 0) failed.push(slot.index);
+    }));
+    return failed.sort((a, b) => a - b);
+  };
+
+  const outcomes = await Promise.all(slots.map((slot) => startSlot(slot)));
+  const failedStart = outcomes.find((o): o is Extract<StartOutcome, { ok: false }> => !o.ok);
+  if (failedStart) {
+    await stopWorkers(0);
+    runtime.close();
+    throw new StartError(failedStart.errors);
+  }
+  const url = (outcomes[0] as Extract<StartOutcome, { ok: true }>).url;
+  supervising = true;
+
+  // --- readiness and reload over every worker ------------------------------------------------------------
+  let lastReload: ReadinessReport['last_reload'] = null;
+
+  const readiness = async (): Promise<ReadinessReport> => {
+    const reports = await Promise.all(slots.map(async (slot) => {
+      const worker = slot.worker;
+      const reply = worker && slot.ready ? await ask(worker, { type: 'telegate:readiness' }, READINESS_ANSWER_MS) : undefined;
+      return { slot, report: reply?.type === 'telegate:readiness' ? reply.report : undefined };
+    }));
+    const workers: WorkerReadiness[] = reports.map(({ slot, report }) => ({
+      worker: slot.index, pid: slot.worker?.process.pid ?? null, ready: report?.ready ?? false, audit_writable: report?.audit.writable ?? false,
+    }));
+    const answered = reports.flatMap((r) => (r.report ? [r.report] : []));
+    const head = answered[0];
+    // Workers judging by different policy sets (a reload that reached only some) are not ready.
+    const digests = new Set(answered.map((r) => r.policies.map((p) => `${p.vendor}=${p.digest}@${p.level}`).join(',')));
+    return {
+      ready: workers.every((w) => w.ready) && digests.size === 1,
+      audit: { writable: workers.every((w) => w.audit_writable) },
+      policies: head?.policies ?? [],
+      loaded_at: head?.loaded_at ?? null,
+      last_reload: lastReload,
+      workers,
+    };
+  };
+
+  const fanOut = async (trigger: string): Promise<ReloadOutcome[]> => Promise.all(slots.map(async (slot): Promise<ReloadOutcome> => {
+    // A worker being started again loads the folder as it is then: nothing to tell it.
+    if (!slot.worker || !slot.ready) return { ok: true };
+    const reply = await ask(slot.worker, { type: 'telegate:reload', trigger }, RELOAD_ANSWER_MS);
+    return reply?.type === 'telegate:reloaded' ? reply.outcome : { ok: false, errors: [`worker ${slot.index} did not answer the reload`] };
+  }));
+
+  let reloading: Promise<unknown> = Promise.resolve();
+  const reload = (trigger: string): Promise<ReloadOutcome> => {
+    const run = async (): Promise<ReloadOutcome> => {
+      let results = await fanOut(trigger);
+      // Some took the set and some refused it: the folder changed while they read it. Once more, all together.
+      if (results.some((r) => r.ok) && results.some((r) => !r.ok)) results = await fanOut(`${trigger} (again: the workers disagreed)`);
+      const refused = results.find((r) => !r.ok);
+      const at = new Date().toISOString();
+      if (refused) {
+        lastReload = { ok: false, at, errors: refused.errors ?? [] };
+        logger.error({ trigger, errors: refused.errors }, 'policy reload refused; the running policy set stays');
+        return { ok: false, errors: refused.errors ?? [] };
+      }
+      await runtime.load();
+      lastReload = { ok: true, at };
+      logger.info({ trigger }, 'policy set reloaded by every worker');
+      return { ok: true };
+    };
+    const next = reloading.then(run, run);
+    reloading = next.catch(() => undefined);
+    return next;
+  };
+
+  // --- the admin port and the watcher ------------------------------------------------------------------
+  const adminApp = createAdminApp({
+    metrics: {
+      contentType: aggregator.contentType,
+      metrics: async () => `${await aggregator.clusterMetrics()}\n${await own.metrics()}`,
+    },
+    token: config.admin.token,
+    loopbackOnly: isLoopbackHost(config.admin.host),
+    reload: () => reload('admin'),
+    console: { auditDir: config.audit.dir, policySet: () => (runtime.loaded ? runtime.snapshot.policySet : undefined) },
+    readiness,
+  });
+  const adminServer = createHttpServer(adminApp as unknown as (req: IncomingMessage, res: ServerResponse) => void);
+  try {
+    await listen(adminServer, config.admin.port, config.admin.host);
+  } catch (error) {
+    adminServer.close();
+    await stopWorkers(0);
+    runtime.close();
+    throw new StartError([`cannot listen: ${error instanceof Error ? error.message : String(error)}`]);
+  }
+  const watcher = await watchPolicies(config.policies, options.watchDebounceMs ?? 300, () => { void reload('policy folder changed'); }, logger);
+  const adminUrl = `http://${hostForUrl(adminServer.address() as AddressInfo)}`;
+  logger.info({ url, admin: adminUrl, workers: config.workers }, 'telegate listening');
+
+  let closing: Promise<void> | undefined;
+  return {
+    url, adminUrl, reload,
+    close(graceMs = DEFAULT_GRACE_MS) {
+      closing ??= (async () => {
+        watcher?.close();
+        stopping = true;
+        await reloading;
+        const failed = await stopWorkers(graceMs);
+        runtime.close();
+        const adminStopped = new Promise<void>((resolve) => adminServer.close(() => resolve()));
+        adminServer.closeAllConnections();
+        await adminStopped;
+        if (failed.length > 0) {
+          const message = `worker(s) ${failed.join(', ')} did not close their audit chains cleanly`;
+          logger.error(message);
+          throw new Error(message);
+        }
+        logger.info('telegate stopped; every worker\'s audit chain flushed');
+      })();
+      return closing;
+    },
+  };
+}
