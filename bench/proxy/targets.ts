@@ -79,6 +79,10 @@ export interface TelegateOptions {
   fsync: boolean;
   /** Extra node flags, e.g. --cpu-prof. */
   nodeArgs?: string[];
+  /** Processes serving the egress port (config `workers`); 1 by default. */
+  workers?: number;
+  /** The target's name in tables; by default from fsync and workers. */
+  name?: string;
 }
 
 export async function startTelegate(options: TelegateOptions): Promise<Target & { adminUrl: string; auditDir: string }> {
@@ -87,7 +91,8 @@ export async function startTelegate(options: TelegateOptions): Promise<Target & 
   const port = await freePort();
   const adminPort = await freePort();
   const config = path.join(dir, 'telegate.yaml');
-  writeFileSync(config, `audit: { fsync: ${options.fsync} }\n`);
+  const workers = options.workers ?? 1;
+  writeFileSync(config, `audit: { fsync: ${options.fsync} }\nworkers: ${workers}\n`);
   const auditDir = path.join(dir, 'audit');
   // The request log goes to a file, as in production it goes to a collector, not into a pipe we must drain.
   const log = openSync(path.join(dir, 'telegate.log'), 'a');
@@ -109,5 +114,6 @@ export async function startTelegate(options: TelegateOptions): Promise<Target & 
   closeSync(log);
   const adminUrl = `http://127.0.0.1:${adminPort}`;
   await waitUntil(child, async () => (await fetch(`${adminUrl}/readyz`)).ok);
-  return { name: options.fsync ? 'telegate' : 'telegate (no fsync)', url: `http://127.0.0.1:${port}`, child, adminUrl, auditDir };
+  const name = options.name ?? `telegate${workers > 1 ? ` ×${workers}` : ''}${options.fsync ? '' : ' (no fsync)'}`;
+  return { name, url: `http://127.0.0.1:${port}`, child, adminUrl, auditDir };
 }
