@@ -13,17 +13,22 @@ export type Question = { type: 'telegate:reload'; trigger: string } | { type: 't
 export type ToWorker =
   | (Question & { id: number })
   /** Stop as on SIGTERM: finish what is in flight, close the audit chain, exit. */
-  | { type: 'telegate:stop'; graceMs: number };
+  | { type: 'telegate:stop'; graceMs: number }
+  /** Whether the end a worker asked about is a sibling's upstream connection. */
+  | { type: 'telegate:loop-answer'; id: number; known: boolean };
 
 /** Worker -> supervisor. */
 export type FromWorker =
   | { type: 'telegate:started'; url: string }
   | { type: 'telegate:start-failed'; errors: string[] }
   | { type: 'telegate:reloaded'; id: number; outcome: ReloadOutcome }
-  | { type: 'telegate:readiness'; id: number; report: ReadinessReport };
+  | { type: 'telegate:readiness'; id: number; report: ReadinessReport }
+  /** An upstream connection's local end opened or closed (the loop guard across workers). */
+  | { type: 'telegate:loop-end'; end: string; open: boolean }
+  | { type: 'telegate:loop-ask'; id: number; end: string };
 
-const TO_WORKER = new Set<string>(['telegate:reload', 'telegate:readiness', 'telegate:stop']);
-const FROM_WORKER = new Set<string>(['telegate:started', 'telegate:start-failed', 'telegate:reloaded', 'telegate:readiness']);
+const TO_WORKER = new Set<string>(['telegate:reload', 'telegate:readiness', 'telegate:stop', 'telegate:loop-answer']);
+const FROM_WORKER = new Set<string>(['telegate:started', 'telegate:start-failed', 'telegate:reloaded', 'telegate:readiness', 'telegate:loop-end', 'telegate:loop-ask']);
 
 function typeOf(message: unknown): string | undefined {
   if (typeof message !== 'object' || message === null) return undefined;

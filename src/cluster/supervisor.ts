@@ -91,6 +91,8 @@ export async function startSupervisor(config: GatewayConfig, options: Supervisor
   const waiting = new Map<number, { worker: Worker; answer: (message: FromWorker | undefined) => void }>();
   const slots: Slot[] = Array.from({ length: config.workers }, (_, i) => ({ index: i + 1, worker: undefined, ready: false, startedAt: 0, failures: 0 }));
   const countLive = (): void => { liveWorkers.set(slots.filter((s) => s.ready).length); };
+  /** Every worker's open upstream ends (the loop guard across workers), with the worker that opened each. */
+  const loopEnds = new Map<string, Worker>();
 
   const ask = (worker: Worker, message: Question, timeoutMs: number): Promise<FromWorker | undefined> => {
     const id = nextId++;
@@ -116,12 +118,22 @@ export async function startSupervisor(config: GatewayConfig, options: Supervisor
         settle({ ok: true, url: message.url });
       } else if (message.type === 'telegate:start-failed') {
         settle({ ok: false, errors: message.errors });
+      } else if (message.type === 'telegate:loop-end') {
+        if (message.open) loopEnds.set(message.end, worker);
+        else if (loopEnds.get(message.end) === worker) loopEnds.delete(message.end);
+      } else if (message.type === 'telegate:loop-ask') {
+        // Answered after the other workers' messages that arrived in the same turn: the asker's peer
+        // announced its end before it sent the request, so that announcement is here by now.
+        setImmediate(() => {
+          if (worker.isConnected()) worker.send({ type: 'telegate:loop-answer', id: message.id, known: loopEnds.has(message.end) } satisfies ToWorker, undefined, () => undefined);
+        });
       } else {
         waiting.get(message.id)?.answer(message);
       }
     });
     worker.on('exit', (code, signal) => {
       for (const w of [...waiting.values()]) if (w.worker === worker) w.answer(undefined);
+      for (const [end, owner] of [...loopEnds]) if (owner === worker) loopEnds.delete(end);
       if (slot.worker === worker) slot.worker = undefined;
       slot.ready = false;
       countLive();

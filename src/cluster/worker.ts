@@ -9,6 +9,7 @@ import cluster from 'node:cluster';
 import { AggregatorRegistry } from 'prom-client';
 import { workerReplicaId, type GatewayConfig } from '../config';
 import { DEFAULT_GRACE_MS, StartError, startCore, type GatewayCore } from '../gateway/gateway-core';
+import type { SiblingEnds } from '../gateway/loop-guard';
 import { isToWorker, type FromWorker } from './messages';
 
 /** The environment variable that tells a forked process which worker it is (set by the supervisor only). */
@@ -31,7 +32,7 @@ export async function runWorker(config: GatewayConfig, worker: number, env: Node
   try {
     core = await startCore(
       { ...config, audit: { ...config.audit, replica: workerReplicaId(config.audit.replica, worker) } },
-      { env, logBindings: { worker } },
+      { env, logBindings: { worker }, loopSiblings: siblingEnds() },
     );
   } catch (error) {
     send({ type: 'telegate:start-failed', errors: error instanceof StartError ? error.errors : [error instanceof Error ? error.message : String(error)] });
@@ -63,6 +64,9 @@ export async function runWorker(config: GatewayConfig, worker: number, env: Node
           return;
         case 'telegate:stop':
           stop(message.graceMs);
+          return;
+        case 'telegate:loop-answer':
+          return;
       }
     });
     process.on('disconnect', () => {
@@ -71,4 +75,26 @@ export async function runWorker(config: GatewayConfig, worker: number, env: Node
     });
     send({ type: 'telegate:started', url: core.url });
   });
+}
+
+/** How long a worker waits for the supervisor to say whether a connection is a sibling's. */
+const LOOP_ANSWER_MS = 1_000;
+
+/** The siblings' upstream ends, through the supervisor. Unanswered (supervisor gone): not a known end. */
+function siblingEnds(): SiblingEnds {
+  let nextId = 1;
+  const waiting = new Map<number, (known: boolean) => void>();
+  process.on('message', (message: unknown) => {
+    if (isToWorker(message) && message.type === 'telegate:loop-answer') waiting.get(message.id)?.(message.known);
+  });
+  return {
+    announce: (end, open) => send({ type: 'telegate:loop-end', end, open }),
+    includes: (end) => new Promise<boolean>((resolve) => {
+      const id = nextId++;
+      const timer = setTimeout(() => answer(false), LOOP_ANSWER_MS);
+      const answer = (known: boolean): void => { clearTimeout(timer); waiting.delete(id); resolve(known); };
+      waiting.set(id, answer);
+      send({ type: 'telegate:loop-ask', id, end });
+    }),
+  };
 }

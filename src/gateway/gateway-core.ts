@@ -22,6 +22,7 @@ import { GatewayError, sendError } from './http-error';
 import { safeStdout } from './log-destination';
 import { createLogger } from './logger';
 import { createMetrics, type GatewayMetrics } from './metrics';
+import type { SiblingEnds } from './loop-guard';
 import { PolicyRuntime, type RuntimeSnapshot } from './policy-runtime';
 import { refuseOutsideRequests } from './refused-connections';
 
@@ -39,6 +40,8 @@ export interface CoreOptions {
   env?: NodeJS.ProcessEnv;
   /** The audit writer's file-system calls; tests replace them to make the disk fail on demand. */
   auditSeams?: WriterSeams;
+  /** With several workers: the other workers' upstream ends, so a forward into a sibling is seen as a loop. */
+  loopSiblings?: SiblingEnds;
 }
 
 export type ReloadOutcome = { ok: boolean; errors?: string[] };
@@ -87,6 +90,7 @@ export async function startCore(config: GatewayConfig, options: CoreOptions = {}
     vendorSetting: (vendor) => vendorSettings(config, vendor),
     configuredVendors: Object.keys(config.vendors),
     upstreamTimeoutMs: config.upstream.timeout_ms,
+    ...(options.loopSiblings ? { loopSiblings: options.loopSiblings } : {}),
   });
   const first = await runtime.load();
   if (!first.ok) throw new StartError(first.errors);
@@ -153,14 +157,20 @@ export async function startCore(config: GatewayConfig, options: CoreOptions = {}
       sendError(res, new GatewayError(400, 'absolute-form', 'telegate is not a forward proxy: request targets must be paths', { connection: 'close' }));
       return;
     }
-    if (runtime.loopGuard.isOwn(req.socket.remoteAddress, req.socket.remotePort)) {
-      metrics.rejections.inc({ reason: 'loop-detected' });
-      logger.error({ upstream_loop: true }, 'a forwarded request came back to telegate: the vendor\'s host resolves to telegate itself; fix the gateway\'s DNS');
-      sendError(res, new GatewayError(508, 'loop-detected', 'telegate received its own forwarded request: the vendor\'s host name resolves to telegate'));
+    const looped = runtime.loopGuard.comesBack(req.socket);
+    if (looped === true) return refuseLoop(res);
+    handlers++;
+    if (looped === false) {
+      void handle(req, res).finally(() => { handlers--; });
       return;
     }
-    handlers++;
-    void handle(req, res).finally(() => { handlers--; });
+    // A connection from this host that only a sibling worker can place: asked once per connection.
+    void looped.then((yes) => (yes ? refuseLoop(res) : handle(req, res))).finally(() => { handlers--; });
+  };
+  const refuseLoop = (res: ServerResponse): void => {
+    metrics.rejections.inc({ reason: 'loop-detected' });
+    logger.error({ upstream_loop: true }, 'a forwarded request came back to telegate: the vendor\'s host resolves to telegate itself; fix the gateway\'s DNS');
+    sendError(res, new GatewayError(508, 'loop-detected', 'telegate received its own forwarded request: the vendor\'s host name resolves to telegate'));
   };
   // Timeouts are checked every connectionsCheckingInterval (default 30 s): 1 s makes headersTimeout mean 15 s.
   const serverOptions = { connectionsCheckingInterval: 1_000 };

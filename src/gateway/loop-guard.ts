@@ -5,12 +5,31 @@
  * ~1,000 records in 2 s from one request). Via, the header that would reveal the loop, is never added
  * (SPEC §2). So the guard remembers the local end of every upstream connection telegate opens; a request
  * arriving from one of them is telegate talking to itself and is refused.
+ *
+ * With several workers (src/cluster) a forward can come back into another worker, which must know its
+ * siblings' ends too: each end is announced to the supervisor as the connection opens (before the
+ * request's bytes are written), and a request from an address of this host that is not one of the
+ * worker's own ends is checked against the supervisor's list, once per connection.
  */
 import type { Socket } from 'node:net';
+import { networkInterfaces } from 'node:os';
+
+/** The other workers' upstream ends, kept by the supervisor. */
+export interface SiblingEnds {
+  announce(end: string, open: boolean): void;
+  includes(end: string): Promise<boolean>;
+}
 
 export class LoopGuard {
   private readonly ends = new Set<string>();
   private readonly tracked = new WeakSet<Socket>();
+  /** Per incoming connection, what the siblings answered (asked once per connection). */
+  private readonly checked = new WeakMap<Socket, Promise<boolean>>();
+  private readonly localAddresses: Set<string>;
+
+  constructor(private readonly siblings?: SiblingEnds) {
+    this.localAddresses = new Set(Object.values(networkInterfaces()).flatMap((list) => (list ?? []).map((i) => plain(i.address))));
+  }
 
   /** Remember an upstream connection's local address and port for as long as it is open. */
   track(socket: Socket): void {
@@ -20,18 +39,45 @@ export class LoopGuard {
       if (socket.localAddress === undefined || socket.localPort === undefined) return;
       const end = key(socket.localAddress, socket.localPort);
       this.ends.add(end);
-      socket.once('close', () => this.ends.delete(end));
+      this.siblings?.announce(end, true);
+      socket.once('close', () => {
+        this.ends.delete(end);
+        this.siblings?.announce(end, false);
+      });
     };
+    // Registered before the request is written, so this listener runs before the pending bytes are sent.
     if (socket.localPort !== undefined) remember();
     else socket.once('connect', remember);
   }
 
-  /** True when a request's peer is one of telegate's own upstream connections. */
-  isOwn(remoteAddress: string | undefined, remotePort: number | undefined): boolean {
-    return remoteAddress !== undefined && remotePort !== undefined && this.ends.has(key(remoteAddress, remotePort));
+  /**
+   * Whether the connection a request came on is one of telegate's own upstream connections, this
+   * process's or (with workers) a sibling's. Answers at once unless a sibling must be asked.
+   */
+  comesBack(socket: Socket): boolean | Promise<boolean> {
+    const { remoteAddress, remotePort } = socket;
+    if (remoteAddress === undefined || remotePort === undefined) return false;
+    if (this.ends.has(key(remoteAddress, remotePort))) return true;
+    // Upstream ends are this host's addresses: a peer elsewhere cannot be one.
+    if (!this.siblings || !this.isLocal(remoteAddress)) return false;
+    let answer = this.checked.get(socket);
+    if (!answer) {
+      answer = this.siblings.includes(key(remoteAddress, remotePort));
+      this.checked.set(socket, answer);
+    }
+    return answer;
+  }
+
+  private isLocal(address: string): boolean {
+    const a = plain(address);
+    return a.startsWith('127.') || this.localAddresses.has(a);
   }
 }
 
+function plain(address: string): string {
+  return address.startsWith('::ffff:') ? address.slice(7) : address;
+}
+
 function key(address: string, port: number): string {
-  return `${address.startsWith('::ffff:') ? address.slice(7) : address}|${port}`;
+  return `${plain(address)}|${port}`;
 }

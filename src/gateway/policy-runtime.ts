@@ -8,7 +8,7 @@ import type { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import { Agent as PlainAgent } from 'node:http';
 import { formatPolicyError, loadPolicySet, type Level, type PolicySet } from '../policy';
-import { LoopGuard } from './loop-guard';
+import { LoopGuard, type SiblingEnds } from './loop-guard';
 import { RouteTable, type VendorRoute } from './route-table';
 import { createUpstreamProxy, type UpstreamProxy } from './upstream-proxy';
 
@@ -21,6 +21,8 @@ export interface RuntimeOptions {
   /** Vendors the configuration names: each must have a policy, or the set is refused. */
   configuredVendors: readonly string[];
   upstreamTimeoutMs: number;
+  /** With several workers: the other workers' upstream ends, for the loop guard. */
+  loopSiblings?: SiblingEnds;
 }
 
 export interface RuntimeSnapshot {
@@ -45,10 +47,12 @@ export class PolicyRuntime {
   private readonly agents = new Map<string, HttpAgent>();
   private readonly proxies = new Map<string, UpstreamProxy>();
   /** The local ends of telegate's own upstream connections, to refuse requests that come back in. */
-  readonly loopGuard = new LoopGuard();
+  readonly loopGuard: LoopGuard;
   private loading: Promise<LoadOutcome> = Promise.resolve({ ok: false, errors: ['not loaded'] });
 
-  constructor(private readonly options: RuntimeOptions) {}
+  constructor(private readonly options: RuntimeOptions) {
+    this.loopGuard = new LoopGuard(options.loopSiblings);
+  }
 
   get snapshot(): RuntimeSnapshot {
     if (!this.current) throw new Error('no policy set loaded');

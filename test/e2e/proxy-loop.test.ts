@@ -3,10 +3,13 @@
  * name back to it): the forwarded request comes back in and is refused, 508, instead of being judged and
  * forwarded again without end. One request, one forwarded record, one outcome.
  */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { egressRecords, readAuditRecords } from '../helpers/audit-records';
-import { startTestGateway } from '../helpers/gateway-harness';
-import { freePort } from '../helpers/gateway-process';
-import { eventually } from '../helpers/http-call';
+import { POLICIES, TEST_HASH_KEY, startTestGateway } from '../helpers/gateway-harness';
+import { freePort, spawnGateway } from '../helpers/gateway-process';
+import { eventually, httpCall } from '../helpers/http-call';
 
 test('a forward that comes back to telegate is refused 508; the audit log holds one forwarded record', async () => {
   const port = await freePort();
@@ -24,5 +27,30 @@ test('a forward that comes back to telegate is refused 508; the audit log holds 
     expect(gw.logLines.join('\n')).toMatch(/resolves to telegate itself/);
   } finally {
     await gw.close();
+  }
+});
+
+test('with two workers, a forward that lands on the other worker is refused 508 just the same', async () => {
+  const dir = await mkdtemp(path.join(tmpdir(), 'telegate-loop-workers-'));
+  const port = await freePort();
+  const gw = await spawnGateway({
+    TELEGATE_WORKERS: '2', TELEGATE_PORT: String(port), TELEGATE_UPSTREAM_CODER: `http://127.0.0.1:${port}`,
+    TELEGATE_HASH_KEY: TEST_HASH_KEY, TELEGATE_POLICIES: POLICIES, TELEGATE_AUDIT_DIR: path.join(dir, 'audit'),
+  });
+  try {
+    // Several requests, on connections of their own: each worker forwards some, into either worker.
+    for (let i = 0; i < 6; i++) {
+      const r = await httpCall(`http://127.0.0.1:${port}/snapshot`, { method: 'POST', body: '{"deployment_id":"0f3c5a52-8f4a-4a89-9c61-2d9e0b7d1a11"}' });
+      expect(r.status).toBe(508);
+    }
+    const records = await eventually('six outcome records', async () => {
+      const all = await readAuditRecords(path.join(dir, 'audit'));
+      return all.filter((x) => x.record['type'] === 'outcome').length >= 6 ? all : undefined;
+    });
+    expect(egressRecords(records).map((x) => x.record['decision'])).toEqual(Array(6).fill('forwarded'));
+  } finally {
+    gw.child.kill('SIGTERM');
+    await gw.exited;
+    await rm(dir, { recursive: true, force: true });
   }
 });
