@@ -14,9 +14,9 @@ import { createServer as createHttpServer, type IncomingMessage, type ServerResp
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import { AggregatorRegistry, Counter, Gauge, Registry } from 'prom-client';
-import { isLoopbackHost, vendorSettings, type GatewayConfig } from '../config';
+import { isLoopbackHost, type GatewayConfig } from '../config';
 import { createAdminApp, type ReadinessReport, type WorkerReadiness } from '../gateway/admin-app';
-import { DEFAULT_GRACE_MS, StartError, hostForUrl, listen, type ReloadOutcome } from '../gateway/gateway-core';
+import { DEFAULT_GRACE_MS, StartError, hostForUrl, listen, runtimeOptions, type ReloadOutcome } from '../gateway/gateway-core';
 import { createLogger } from '../gateway/logger';
 import { PolicyRuntime } from '../gateway/policy-runtime';
 import { watchPolicies } from '../gateway/policy-watcher';
@@ -68,12 +68,7 @@ export async function startSupervisor(config: GatewayConfig, options: Supervisor
   await loadHashKey({ env, keyFile: config.hash.key_file, dataDir: config.data_dir, warn: (m) => logger.warn(m) })
     .catch((error: unknown) => { throw new StartError([error instanceof Error ? error.message : String(error)]); });
   // The supervisor's own copy of the policy set: the console's matrix, and the same errors a single process gives.
-  const runtime = new PolicyRuntime({
-    policyPaths: [config.policies],
-    vendorSetting: (vendor) => vendorSettings(config, vendor),
-    configuredVendors: Object.keys(config.vendors),
-    upstreamTimeoutMs: config.upstream.timeout_ms,
-  });
+  const runtime = new PolicyRuntime(runtimeOptions(config));
   const first = await runtime.load();
   if (!first.ok) throw new StartError(first.errors);
 

@@ -23,7 +23,7 @@ import { safeStdout } from './log-destination';
 import { createLogger } from './logger';
 import { createMetrics, type GatewayMetrics } from './metrics';
 import type { SiblingEnds } from './loop-guard';
-import { PolicyRuntime, type RuntimeSnapshot } from './policy-runtime';
+import { PolicyRuntime, type RuntimeOptions, type RuntimeSnapshot } from './policy-runtime';
 import { refuseOutsideRequests } from './refused-connections';
 
 export class StartError extends Error {
@@ -85,13 +85,7 @@ export async function startCore(config: GatewayConfig, options: CoreOptions = {}
   const pseudonymizer = createPseudonymizer(hashKey.key);
   logger.info({ source: hashKey.source }, 'hash key loaded');
 
-  const runtime = new PolicyRuntime({
-    policyPaths: [config.policies],
-    vendorSetting: (vendor) => vendorSettings(config, vendor),
-    configuredVendors: Object.keys(config.vendors),
-    upstreamTimeoutMs: config.upstream.timeout_ms,
-    ...(options.loopSiblings ? { loopSiblings: options.loopSiblings } : {}),
-  });
+  const runtime = new PolicyRuntime(runtimeOptions(config, options.loopSiblings));
   const first = await runtime.load();
   if (!first.ok) throw new StartError(first.errors);
 
@@ -229,6 +223,17 @@ export async function startCore(config: GatewayConfig, options: CoreOptions = {}
       })();
       return closing;
     },
+  };
+}
+
+/** The policy runtime a configuration asks for: the same in a worker and in the supervisor's check. */
+export function runtimeOptions(config: GatewayConfig, loopSiblings?: SiblingEnds): RuntimeOptions {
+  return {
+    policyPaths: [config.policies],
+    vendorSetting: (vendor) => vendorSettings(config, vendor),
+    configuredVendors: Object.keys(config.vendors),
+    upstreamTimeoutMs: config.upstream.timeout_ms,
+    ...(loopSiblings ? { loopSiblings } : {}),
   };
 }
 
