@@ -90,13 +90,19 @@ export async function runServe(options: ServeOptions, io: CliIO, env: NodeJS.Pro
 
 /** A worker forked by the supervisor: same configuration, the supervisor's orders instead of signals. */
 async function serveAsWorker(options: ServeOptions, io: CliIO, env: NodeJS.ProcessEnv, worker: number): Promise<number> {
+  // The supervisor decides when to stop and reload; a signal to the whole process group (a Ctrl-C) must
+  // not stop a worker on its own, not even while it starts.
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => undefined);
   const loaded = await loadConfig({ env, ...(options.config === undefined ? {} : { file: options.config }) });
   if (!loaded.ok) {
     io.stderr(`telegate serve (worker ${worker}): bad configuration\n${loaded.errors.map((e) => `  ${e}\n`).join('')}`);
     return EXIT_USAGE;
   }
   const code = await runWorker(loaded.value, worker, env);
-  // The IPC channel would keep the process alive after its servers closed.
-  if (process.connected) process.disconnect();
+  // The IPC channel would keep the process alive after its servers closed. Through the cluster worker,
+  // not process.disconnect(): node:cluster answers an unasked disconnect with process.exit(0), which
+  // would hide a chain that could not be closed (exit code 1).
+  process.exitCode = code;
+  cluster.worker?.disconnect();
   return code;
 }

@@ -1,13 +1,13 @@
 /**
- * What the supervising process and its workers say to each other over node:cluster's IPC channel.
- * prom-client's own metric requests travel on the same channel with `type` values of their own; each
- * side ignores what it does not know.
+ * What the supervising process and its workers say to each other over node:cluster's IPC channel (node's
+ * own cluster messages share it; each side ignores what it does not know).
  */
+import type { MetricObjectWithValues, MetricValue } from 'prom-client';
 import type { ReadinessReport } from '../gateway/admin-app';
 import type { ReloadOutcome } from '../gateway/gateway-core';
 
 /** Supervisor -> worker questions, each answered by one reply carrying the same `id`. */
-export type Question = { type: 'telegate:reload'; trigger: string } | { type: 'telegate:readiness' };
+export type Question = { type: 'telegate:reload'; trigger: string } | { type: 'telegate:readiness' } | { type: 'telegate:metrics' };
 
 /** Supervisor -> worker. */
 export type ToWorker =
@@ -23,12 +23,14 @@ export type FromWorker =
   | { type: 'telegate:start-failed'; errors: string[] }
   | { type: 'telegate:reloaded'; id: number; outcome: ReloadOutcome }
   | { type: 'telegate:readiness'; id: number; report: ReadinessReport }
+  /** The worker's registry as prom-client's getMetricsAsJSON gives it, for AggregatorRegistry.aggregate. */
+  | { type: 'telegate:metrics'; id: number; metrics: MetricObjectWithValues<MetricValue<string>>[] }
   /** An upstream connection's local end opened or closed (the loop guard across workers). */
   | { type: 'telegate:loop-end'; end: string; open: boolean }
   | { type: 'telegate:loop-ask'; id: number; end: string };
 
-const TO_WORKER = new Set<string>(['telegate:reload', 'telegate:readiness', 'telegate:stop', 'telegate:loop-answer']);
-const FROM_WORKER = new Set<string>(['telegate:started', 'telegate:start-failed', 'telegate:reloaded', 'telegate:readiness', 'telegate:loop-end', 'telegate:loop-ask']);
+const TO_WORKER = new Set<string>(['telegate:reload', 'telegate:readiness', 'telegate:metrics', 'telegate:stop', 'telegate:loop-answer']);
+const FROM_WORKER = new Set<string>(['telegate:started', 'telegate:start-failed', 'telegate:reloaded', 'telegate:readiness', 'telegate:metrics', 'telegate:loop-end', 'telegate:loop-ask']);
 
 function typeOf(message: unknown): string | undefined {
   if (typeof message !== 'object' || message === null) return undefined;

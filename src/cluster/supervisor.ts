@@ -3,17 +3,17 @@
  * core per process, and judging a batch (parse, policy, serialize, hash) is CPU work, so one process
  * cannot use a machine's other cores. The supervisor forks the workers, which share the egress port and
  * each write an audit chain of their own; it keeps what must exist once: the admin port (readiness and
- * metrics summed over the workers, reload fanned out to all of them), the console, the policy folder
- * watcher and the signals. A worker that dies is started again, with a growing pause if it keeps dying.
+ * metrics over the workers, reload fanned out to all of them), the console, the policy folder watcher
+ * and the signals. A worker that dies is started again, with a growing pause if it keeps dying.
  *
- * It checks what it can before forking (hash key, policy set), so a bad start fails once, with the same
- * messages as a single process, rather than once per worker.
+ * It checks what it can before forking (hash key, policy set, the admin port), so a bad start fails once,
+ * with the same messages as a single process, rather than once per worker.
  */
 import cluster, { type Worker } from 'node:cluster';
 import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
-import { AggregatorRegistry, Counter, Gauge, Registry } from 'prom-client';
+import { AggregatorRegistry, Counter, Gauge, Registry, type MetricObjectWithValues, type MetricValue } from 'prom-client';
 import { isLoopbackHost, type GatewayConfig } from '../config';
 import { createAdminApp, type ReadinessReport, type WorkerReadiness } from '../gateway/admin-app';
 import { DEFAULT_GRACE_MS, StartError, hostForUrl, listen, runtimeOptions, type ReloadOutcome } from '../gateway/gateway-core';
@@ -38,8 +38,8 @@ export interface Supervisor {
   close(graceMs?: number): Promise<void>;
 }
 
-/** How long a worker may take to answer a readiness question or to reload. */
-const READINESS_ANSWER_MS = 2_000;
+/** How long a worker may take to answer a readiness or metrics question, or a reload. */
+const ANSWER_MS = 2_000;
 const RELOAD_ANSWER_MS = 30_000;
 /** Beyond the grace period, how long a stopping worker gets to close its chain before it is killed. */
 const STOP_EXTRA_MS = 15_000;
@@ -55,9 +55,11 @@ interface Slot {
   startedAt: number;
   /** Consecutive short lives, for the pause before the next start. */
   failures: number;
+  restartTimer: NodeJS.Timeout | undefined;
 }
 
 type StartOutcome = { ok: true; url: string } | { ok: false; errors: string[] };
+type WorkerMetrics = MetricObjectWithValues<MetricValue<string>>[];
 
 export async function startSupervisor(config: GatewayConfig, options: SupervisorOptions = {}): Promise<Supervisor> {
   const env = options.env ?? process.env;
@@ -72,22 +74,23 @@ export async function startSupervisor(config: GatewayConfig, options: Supervisor
   const first = await runtime.load();
   if (!first.ok) throw new StartError(first.errors);
 
-  // --- workers -----------------------------------------------------------------------------------------
+  // --- state of the workers ------------------------------------------------------------------------------
   const own = new Registry();
   const restarts = new Counter({ name: 'telegate_worker_restarts_total', help: 'Workers started again after they exited unasked', registers: [own] });
   new Gauge({ name: 'telegate_workers', help: 'Worker processes configured (workers)', registers: [own] }).set(config.workers);
   const liveWorkers = new Gauge({ name: 'telegate_workers_running', help: 'Worker processes started and serving', registers: [own] });
-  const aggregator = new AggregatorRegistry();
 
   let stopping = false;
+  let stopGraceMs = DEFAULT_GRACE_MS;
   /** Until every worker has started once, an exit fails the start instead of being restarted. */
   let supervising = false;
   let nextId = 1;
   const waiting = new Map<number, { worker: Worker; answer: (message: FromWorker | undefined) => void }>();
-  const slots: Slot[] = Array.from({ length: config.workers }, (_, i) => ({ index: i + 1, worker: undefined, ready: false, startedAt: 0, failures: 0 }));
+  const slots: Slot[] = Array.from({ length: config.workers }, (_, i) => ({ index: i + 1, worker: undefined, ready: false, startedAt: 0, failures: 0, restartTimer: undefined }));
   const countLive = (): void => { liveWorkers.set(slots.filter((s) => s.ready).length); };
   /** Every worker's open upstream ends (the loop guard across workers), with the worker that opened each. */
   const loopEnds = new Map<string, Worker>();
+  let lastReload: ReadinessReport['last_reload'] = null;
 
   const ask = (worker: Worker, message: Question, timeoutMs: number): Promise<FromWorker | undefined> => {
     const id = nextId++;
@@ -99,31 +102,152 @@ export async function startSupervisor(config: GatewayConfig, options: Supervisor
     });
   };
 
+  /** What each serving worker says of itself; a worker starting, stopping or silent has no report. */
+  const reports = (): Promise<{ slot: Slot; report: ReadinessReport | undefined }[]> => Promise.all(slots.map(async (slot) => {
+    const worker = slot.worker;
+    const reply = worker && slot.ready ? await ask(worker, { type: 'telegate:readiness' }, ANSWER_MS) : undefined;
+    return { slot, report: reply?.type === 'telegate:readiness' ? reply.report : undefined };
+  }));
+  const policySignature = (report: ReadinessReport): string => report.policies.map((p) => `${p.vendor}=${p.digest}@${p.level}`).join(',');
+
+  const readiness = async (): Promise<ReadinessReport> => {
+    const all = await reports();
+    const workers: WorkerReadiness[] = all.map(({ slot, report }) => ({
+      worker: slot.index, pid: slot.worker?.process.pid ?? null, ready: report?.ready ?? false, audit_writable: report?.audit.writable ?? false,
+    }));
+    const answered = all.flatMap((r) => (r.report ? [r.report] : []));
+    const head = answered[0];
+    // Workers judging by different policy sets (a reload that reached only some) are not ready.
+    const sets = new Set(answered.map(policySignature));
+    return {
+      ready: workers.every((w) => w.ready) && sets.size === 1,
+      audit: { writable: workers.every((w) => w.audit_writable) },
+      policies: head?.policies ?? [],
+      loaded_at: head?.loaded_at ?? null,
+      last_reload: lastReload,
+      workers,
+    };
+  };
+
+  // --- reload over every worker ----------------------------------------------------------------------------
+  const fanOut = async (trigger: string): Promise<ReloadOutcome[]> => Promise.all(slots.map(async (slot): Promise<ReloadOutcome> => {
+    // A worker being started loads the folder as it is then; reconcile() catches one that read it too early.
+    if (!slot.worker || !slot.ready) return { ok: true };
+    const reply = await ask(slot.worker, { type: 'telegate:reload', trigger }, RELOAD_ANSWER_MS);
+    return reply?.type === 'telegate:reloaded' ? reply.outcome : { ok: false, errors: [`worker ${slot.index} did not answer the reload`] };
+  }));
+
+  let reloading: Promise<unknown> = Promise.resolve();
+  const reload = (trigger: string): Promise<ReloadOutcome> => {
+    const run = async (): Promise<ReloadOutcome> => {
+      if (stopping) return { ok: false, errors: ['telegate is stopping'] };
+      let results = await fanOut(trigger);
+      // Some took the set and some refused it: the folder changed while they read it. Once more, all together.
+      if (results.some((r) => r.ok) && results.some((r) => !r.ok)) results = await fanOut(`${trigger} (again: the workers disagreed)`);
+      const refused = results.find((r) => !r.ok);
+      const at = new Date().toISOString();
+      if (refused) {
+        lastReload = { ok: false, at, errors: refused.errors ?? [] };
+        logger.error({ trigger, errors: refused.errors }, 'policy reload refused; the running policy set stays');
+        return { ok: false, errors: refused.errors ?? [] };
+      }
+      await runtime.load();
+      lastReload = { ok: true, at };
+      logger.info({ trigger }, 'policy set reloaded by every worker');
+      return { ok: true };
+    };
+    const next = reloading.then(run, run);
+    reloading = next.catch(() => undefined);
+    return next;
+  };
+
+  /** Workers that judge by different policy sets (one restarted or started while the folder changed): reload them all. */
+  const reconcile = async (why: string): Promise<void> => {
+    const sets = new Set((await reports()).flatMap((r) => (r.report ? [policySignature(r.report)] : [])));
+    if (sets.size > 1 && !stopping) await reload(`${why}: the workers judged by different policy sets`);
+  };
+
+  // --- the admin port, before any worker: a port that is taken fails the start with nothing written --------
+  const metrics = async (): Promise<string> => {
+    // Only serving workers are asked, each with a time limit: one starting or dying leaves its share out
+    // instead of failing the scrape.
+    const replies = await Promise.all(slots.map((slot) => (slot.worker && slot.ready ? ask(slot.worker, { type: 'telegate:metrics' }, ANSWER_MS) : undefined)));
+    const sets: WorkerMetrics[] = replies.flatMap((r) => (r?.type === 'telegate:metrics' ? [r.metrics] : []));
+    const summed = sets.length > 0 ? await AggregatorRegistry.aggregate(sets).metrics() : '';
+    return `${summed}\n${await own.metrics()}`;
+  };
+  const adminApp = createAdminApp({
+    metrics: { contentType: own.contentType, metrics },
+    token: config.admin.token,
+    loopbackOnly: isLoopbackHost(config.admin.host),
+    reload: () => reload('admin'),
+    console: { auditDir: config.audit.dir, policySet: () => (runtime.loaded ? runtime.snapshot.policySet : undefined) },
+    readiness,
+  });
+  const adminServer = createHttpServer(adminApp as unknown as (req: IncomingMessage, res: ServerResponse) => void);
+  try {
+    await listen(adminServer, config.admin.port, config.admin.host);
+  } catch (error) {
+    adminServer.close();
+    runtime.close();
+    throw new StartError([`cannot listen: ${error instanceof Error ? error.message : String(error)}`]);
+  }
+
+  // --- workers ---------------------------------------------------------------------------------------------
+  const scheduleRestart = (slot: Slot): void => {
+    if (stopping || slot.worker || slot.restartTimer) return;
+    slot.failures = Date.now() - slot.startedAt >= STABLE_MS ? 0 : slot.failures + 1;
+    const pause = slot.failures === 0 ? 0 : Math.min(MAX_RESTART_PAUSE_MS, FIRST_RESTART_PAUSE_MS * 2 ** (slot.failures - 1));
+    logger.error({ worker: slot.index, restart_in_ms: pause }, 'worker exited unasked; starting it again');
+    restarts.inc();
+    slot.restartTimer = setTimeout(() => {
+      slot.restartTimer = undefined;
+      if (stopping) return;
+      void startSlot(slot).then((outcome) => {
+        // Stopped while it started: nothing went wrong.
+        if (stopping) return;
+        if (!outcome.ok) logger.error({ worker: slot.index, errors: outcome.errors }, 'worker did not start again');
+        else void reconcile(`worker ${slot.index} started again`);
+      });
+    }, pause);
+  };
+
   const startSlot = (slot: Slot): Promise<StartOutcome> => new Promise((resolve) => {
     let settled = false;
     const settle = (outcome: StartOutcome): void => { if (!settled) { settled = true; resolve(outcome); } };
-    const worker = cluster.fork({ [WORKER_ENV]: String(slot.index) });
+    // Workers need no admin token: only the supervisor serves the admin port.
+    const worker = cluster.fork({ [WORKER_ENV]: String(slot.index), TELEGATE_ADMIN_TOKEN: undefined });
     slot.worker = worker;
     slot.startedAt = Date.now();
     worker.on('message', (message: unknown) => {
       if (!isFromWorker(message)) return;
-      if (message.type === 'telegate:started') {
-        slot.ready = true;
-        countLive();
-        settle({ ok: true, url: message.url });
-      } else if (message.type === 'telegate:start-failed') {
-        settle({ ok: false, errors: message.errors });
-      } else if (message.type === 'telegate:loop-end') {
-        if (message.open) loopEnds.set(message.end, worker);
-        else if (loopEnds.get(message.end) === worker) loopEnds.delete(message.end);
-      } else if (message.type === 'telegate:loop-ask') {
-        // Answered after the other workers' messages that arrived in the same turn: the asker's peer
-        // announced its end before it sent the request, so that announcement is here by now.
-        setImmediate(() => {
-          if (worker.isConnected()) worker.send({ type: 'telegate:loop-answer', id: message.id, known: loopEnds.has(message.end) } satisfies ToWorker, undefined, () => undefined);
-        });
-      } else {
-        waiting.get(message.id)?.answer(message);
+      switch (message.type) {
+        case 'telegate:started':
+          if (stopping) {
+            // A stop sent while it was still loading may have come before it listened: say it again.
+            worker.send({ type: 'telegate:stop', graceMs: stopGraceMs } satisfies ToWorker, undefined, () => undefined);
+          } else {
+            slot.ready = true;
+            countLive();
+          }
+          settle({ ok: true, url: message.url });
+          return;
+        case 'telegate:start-failed':
+          settle({ ok: false, errors: message.errors });
+          return;
+        case 'telegate:loop-end':
+          if (message.open) loopEnds.set(message.end, worker);
+          else if (loopEnds.get(message.end) === worker) loopEnds.delete(message.end);
+          return;
+        case 'telegate:loop-ask':
+          // Answered after the other workers' messages that arrived in the same turn: the asker's peer
+          // announced its end before it sent the request, so that announcement is here by now.
+          setImmediate(() => {
+            if (worker.isConnected()) worker.send({ type: 'telegate:loop-answer', id: message.id, known: loopEnds.has(message.end) } satisfies ToWorker, undefined, () => undefined);
+          });
+          return;
+        default:
+          waiting.get(message.id)?.answer(message);
       }
     });
     worker.on('exit', (code, signal) => {
@@ -133,19 +257,19 @@ export async function startSupervisor(config: GatewayConfig, options: Supervisor
       slot.ready = false;
       countLive();
       settle({ ok: false, errors: [`worker ${slot.index} exited (${signal ?? `code ${String(code)}`}) before it was serving`] });
-      if (stopping || !supervising) return;
-      slot.failures = Date.now() - slot.startedAt >= STABLE_MS ? 0 : slot.failures + 1;
-      const pause = slot.failures === 0 ? 0 : Math.min(MAX_RESTART_PAUSE_MS, FIRST_RESTART_PAUSE_MS * 2 ** (slot.failures - 1));
-      logger.error({ worker: slot.index, code, signal, restart_in_ms: pause }, 'worker exited unasked; starting it again');
-      restarts.inc();
-      setTimeout(() => {
-        if (!stopping) void startSlot(slot).then((outcome) => { if (!outcome.ok) logger.error({ worker: slot.index, errors: outcome.errors }, 'worker did not start again'); });
-      }, pause);
+      if (stopping) return;
+      logger.error({ worker: slot.index, code, signal }, 'worker exited');
+      if (supervising) scheduleRestart(slot);
     });
   });
 
   const stopWorkers = async (graceMs: number): Promise<number[]> => {
     stopping = true;
+    stopGraceMs = graceMs;
+    for (const slot of slots) {
+      clearTimeout(slot.restartTimer);
+      slot.restartTimer = undefined;
+    }
     const failed: number[] = [];
     await Promise.all(slots.map(async (slot) => {
       const worker = slot.worker;
@@ -168,89 +292,17 @@ export async function startSupervisor(config: GatewayConfig, options: Supervisor
   if (failedStart) {
     await stopWorkers(0);
     runtime.close();
+    await new Promise<void>((resolve) => adminServer.close(() => resolve()));
     throw new StartError(failedStart.errors);
   }
   const url = (outcomes[0] as Extract<StartOutcome, { ok: true }>).url;
   supervising = true;
+  // A worker that died after it had started, while the others were still starting, is started again now.
+  for (const slot of slots) if (!slot.worker) scheduleRestart(slot);
 
-  // --- readiness and reload over every worker ------------------------------------------------------------
-  let lastReload: ReadinessReport['last_reload'] = null;
-
-  const readiness = async (): Promise<ReadinessReport> => {
-    const reports = await Promise.all(slots.map(async (slot) => {
-      const worker = slot.worker;
-      const reply = worker && slot.ready ? await ask(worker, { type: 'telegate:readiness' }, READINESS_ANSWER_MS) : undefined;
-      return { slot, report: reply?.type === 'telegate:readiness' ? reply.report : undefined };
-    }));
-    const workers: WorkerReadiness[] = reports.map(({ slot, report }) => ({
-      worker: slot.index, pid: slot.worker?.process.pid ?? null, ready: report?.ready ?? false, audit_writable: report?.audit.writable ?? false,
-    }));
-    const answered = reports.flatMap((r) => (r.report ? [r.report] : []));
-    const head = answered[0];
-    // Workers judging by different policy sets (a reload that reached only some) are not ready.
-    const digests = new Set(answered.map((r) => r.policies.map((p) => `${p.vendor}=${p.digest}@${p.level}`).join(',')));
-    return {
-      ready: workers.every((w) => w.ready) && digests.size === 1,
-      audit: { writable: workers.every((w) => w.audit_writable) },
-      policies: head?.policies ?? [],
-      loaded_at: head?.loaded_at ?? null,
-      last_reload: lastReload,
-      workers,
-    };
-  };
-
-  const fanOut = async (trigger: string): Promise<ReloadOutcome[]> => Promise.all(slots.map(async (slot): Promise<ReloadOutcome> => {
-    // A worker being started again loads the folder as it is then: nothing to tell it.
-    if (!slot.worker || !slot.ready) return { ok: true };
-    const reply = await ask(slot.worker, { type: 'telegate:reload', trigger }, RELOAD_ANSWER_MS);
-    return reply?.type === 'telegate:reloaded' ? reply.outcome : { ok: false, errors: [`worker ${slot.index} did not answer the reload`] };
-  }));
-
-  let reloading: Promise<unknown> = Promise.resolve();
-  const reload = (trigger: string): Promise<ReloadOutcome> => {
-    const run = async (): Promise<ReloadOutcome> => {
-      let results = await fanOut(trigger);
-      // Some took the set and some refused it: the folder changed while they read it. Once more, all together.
-      if (results.some((r) => r.ok) && results.some((r) => !r.ok)) results = await fanOut(`${trigger} (again: the workers disagreed)`);
-      const refused = results.find((r) => !r.ok);
-      const at = new Date().toISOString();
-      if (refused) {
-        lastReload = { ok: false, at, errors: refused.errors ?? [] };
-        logger.error({ trigger, errors: refused.errors }, 'policy reload refused; the running policy set stays');
-        return { ok: false, errors: refused.errors ?? [] };
-      }
-      await runtime.load();
-      lastReload = { ok: true, at };
-      logger.info({ trigger }, 'policy set reloaded by every worker');
-      return { ok: true };
-    };
-    const next = reloading.then(run, run);
-    reloading = next.catch(() => undefined);
-    return next;
-  };
-
-  // --- the admin port and the watcher ------------------------------------------------------------------
-  const adminApp = createAdminApp({
-    metrics: {
-      contentType: aggregator.contentType,
-      metrics: async () => `${await aggregator.clusterMetrics()}\n${await own.metrics()}`,
-    },
-    token: config.admin.token,
-    loopbackOnly: isLoopbackHost(config.admin.host),
-    reload: () => reload('admin'),
-    console: { auditDir: config.audit.dir, policySet: () => (runtime.loaded ? runtime.snapshot.policySet : undefined) },
-    readiness,
-  });
-  const adminServer = createHttpServer(adminApp as unknown as (req: IncomingMessage, res: ServerResponse) => void);
-  try {
-    await listen(adminServer, config.admin.port, config.admin.host);
-  } catch (error) {
-    adminServer.close();
-    await stopWorkers(0);
-    runtime.close();
-    throw new StartError([`cannot listen: ${error instanceof Error ? error.message : String(error)}`]);
-  }
   const watcher = await watchPolicies(config.policies, options.watchDebounceMs ?? 300, () => { void reload('policy folder changed'); }, logger);
+  // The folder may have changed while the workers started, before it was watched.
+  await reconcile('start');
   const adminUrl = `http://${hostForUrl(adminServer.address() as AddressInfo)}`;
   logger.info({ url, admin: adminUrl, workers: config.workers }, 'telegate listening');
 
@@ -260,8 +312,7 @@ export async function startSupervisor(config: GatewayConfig, options: Supervisor
     close(graceMs = DEFAULT_GRACE_MS) {
       closing ??= (async () => {
         watcher?.close();
-        stopping = true;
-        await reloading;
+        // Not behind a reload in progress: each worker finishes its own reload before it closes.
         const failed = await stopWorkers(graceMs);
         runtime.close();
         const adminStopped = new Promise<void>((resolve) => adminServer.close(() => resolve()));

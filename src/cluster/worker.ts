@@ -1,14 +1,16 @@
 /**
  * One worker of a gateway with `workers` > 1: the serving core on the shared egress port, writing the
  * audit chain `<replica>-w<n>`. The supervising process decides when to reload and stop; the worker only
- * answers it. Signals are ignored here, because a Ctrl-C in a terminal reaches the whole process group
- * and a worker that stopped on its own would be restarted as crashed. If the supervisor disappears
- * (killed), the worker closes as on SIGTERM: nobody could stop it cleanly any more.
+ * answers it. Signals are ignored here (serve.ts, before anything starts), because a Ctrl-C in a terminal
+ * reaches the whole process group and a worker that stopped on its own would be restarted as crashed.
+ *
+ * If the supervisor disappears (killed), node:cluster ends the worker at once, as a crash would: a
+ * supervisor started again must not find the old workers still appending to the chains its new workers
+ * open. The next start recovers each chain's end, as after any crash.
  */
-import cluster from 'node:cluster';
-import { AggregatorRegistry } from 'prom-client';
+import type { Registry } from 'prom-client';
 import { workerReplicaId, type GatewayConfig } from '../config';
-import { DEFAULT_GRACE_MS, StartError, startCore, type GatewayCore } from '../gateway/gateway-core';
+import { StartError, startCore, type GatewayCore } from '../gateway/gateway-core';
 import type { SiblingEnds } from '../gateway/loop-guard';
 import { isToWorker, type FromWorker } from './messages';
 
@@ -20,15 +22,47 @@ function send(message: FromWorker): void {
   if (process.connected) process.send?.(message, undefined, {}, () => undefined);
 }
 
-/** Runs until told to stop (or orphaned); resolves with the exit code: 0 clean, 1 audit not closed, 2 no start. */
+/** Runs until told to stop; resolves with the exit code: 0 clean, 1 audit not closed, 2 no start. */
 export async function runWorker(config: GatewayConfig, worker: number, env: NodeJS.ProcessEnv): Promise<number> {
-  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => undefined);
-  // node:cluster ends a worker at once (process.exit) when its channel to the supervisor closes unasked,
-  // which would cut the audit chain short of its stop record and drop the requests in flight. Marked as
-  // if the disconnect were asked for, the worker closes the way it would on SIGTERM (below).
-  if (cluster.worker) cluster.worker.exitedAfterDisconnect = true;
+  // Listening from the first moment: a stop that arrives while the core starts is carried out once it has.
+  let core: GatewayCore | undefined;
+  let stopAsked: number | undefined;
+  let registry: Registry | undefined;
+  let finish: (code: number) => void = () => undefined;
+  const finished = new Promise<number>((resolve) => { finish = resolve; });
+  let stopping = false;
+  const stop = (graceMs: number): void => {
+    if (!core) { stopAsked = graceMs; return; }
+    if (stopping) return;
+    stopping = true;
+    const running = core;
+    running.close(graceMs).then(() => finish(0), (error: unknown) => {
+      running.logger.error({ err: error instanceof Error ? error.message : String(error) }, 'worker stopped; its audit chain could not be closed cleanly');
+      finish(1);
+    });
+  };
+  const onMessage = (message: unknown): void => {
+    if (!isToWorker(message)) return;
+    const answer = (reply: FromWorker): void => send(reply);
+    switch (message.type) {
+      case 'telegate:stop':
+        stop(message.graceMs);
+        return;
+      case 'telegate:reload':
+        if (core) void core.reload(message.trigger).then((outcome) => answer({ type: 'telegate:reloaded', id: message.id, outcome }));
+        return;
+      case 'telegate:readiness':
+        if (core) answer({ type: 'telegate:readiness', id: message.id, report: core.readiness() });
+        return;
+      case 'telegate:metrics':
+        if (registry) void registry.getMetricsAsJSON().then((metrics) => answer({ type: 'telegate:metrics', id: message.id, metrics }), () => undefined);
+        return;
+      case 'telegate:loop-answer':
+        return;
+    }
+  };
+  process.on('message', onMessage);
 
-  let core: GatewayCore;
   try {
     core = await startCore(
       { ...config, audit: { ...config.audit, replica: workerReplicaId(config.audit.replica, worker) } },
@@ -36,51 +70,24 @@ export async function runWorker(config: GatewayConfig, worker: number, env: Node
     );
   } catch (error) {
     send({ type: 'telegate:start-failed', errors: error instanceof StartError ? error.errors : [error instanceof Error ? error.message : String(error)] });
+    process.off('message', onMessage);
     return 2;
   }
-  // The supervisor's /metrics sums every worker's registry (prom-client's cluster protocol). prom-client
-  // starts answering the supervisor's requests when an AggregatorRegistry is made in the worker.
-  new AggregatorRegistry();
-  AggregatorRegistry.setRegistries([core.metrics.registry]);
-
-  return new Promise<number>((resolve) => {
-    let stopping = false;
-    const stop = (graceMs: number): void => {
-      if (stopping) return;
-      stopping = true;
-      core.close(graceMs).then(() => resolve(0), (error: unknown) => {
-        core.logger.error({ err: error instanceof Error ? error.message : String(error) }, 'worker stopped; its audit chain could not be closed cleanly');
-        resolve(1);
-      });
-    };
-    process.on('message', (message: unknown) => {
-      if (!isToWorker(message)) return;
-      switch (message.type) {
-        case 'telegate:reload':
-          void core.reload(message.trigger).then((outcome) => send({ type: 'telegate:reloaded', id: message.id, outcome }));
-          return;
-        case 'telegate:readiness':
-          send({ type: 'telegate:readiness', id: message.id, report: core.readiness() });
-          return;
-        case 'telegate:stop':
-          stop(message.graceMs);
-          return;
-        case 'telegate:loop-answer':
-          return;
-      }
-    });
-    process.on('disconnect', () => {
-      core.logger.error('the supervising process is gone; this worker stops');
-      stop(DEFAULT_GRACE_MS);
-    });
-    send({ type: 'telegate:started', url: core.url });
-  });
+  registry = core.metrics.registry;
+  if (stopAsked !== undefined) stop(stopAsked);
+  else send({ type: 'telegate:started', url: core.url });
+  const code = await finished;
+  process.off('message', onMessage);
+  return code;
 }
 
 /** How long a worker waits for the supervisor to say whether a connection is a sibling's. */
 const LOOP_ANSWER_MS = 1_000;
 
-/** The siblings' upstream ends, through the supervisor. Unanswered (supervisor gone): not a known end. */
+/**
+ * The siblings' upstream ends, through the supervisor. Best effort: unanswered in time (a supervisor
+ * too busy, or gone), a connection counts as not a sibling's, and the answer holds for the connection.
+ */
 function siblingEnds(): SiblingEnds {
   let nextId = 1;
   const waiting = new Map<number, (known: boolean) => void>();
@@ -98,3 +105,4 @@ function siblingEnds(): SiblingEnds {
     }),
   };
 }
+

@@ -6,6 +6,7 @@
  * metrics, a reload that reaches every worker or none); a worker that dies is replaced; SIGTERM closes
  * every chain.
  */
+import { readFileSync } from 'node:fs';
 import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -153,6 +154,10 @@ test('a worker killed with SIGKILL is replaced; the port keeps serving and its c
   const before = await readiness(gw);
   const victim = before.workers[0]!;
   process.kill(victim.pid!, 'SIGKILL');
+  // A scrape while a worker is down or starting answers with what the others have.
+  const scrape = await httpCall(`${gw.adminUrl}/metrics`);
+  expect(scrape.status).toBe(200);
+  expect(scrape.body).toContain('telegate_requests_total');
   const after = await eventually('the killed worker replaced and ready', async () => {
     const r = await readiness(gw).catch(() => undefined);
     return r?.ready && r.workers[0]!.pid !== victim.pid && r.workers[0]!.pid !== null ? r : undefined;
@@ -164,9 +169,18 @@ test('a worker killed with SIGKILL is replaced; the port keeps serving and its c
   expect(gw.output()).toContain('worker exited unasked; starting it again');
 });
 
-test('SIGTERM stops the supervisor and both workers: exit 0, every chain closed and whole', async () => {
+test('SIGTERM stops the supervisor and both workers, one of them still starting: exit 0, every chain closed and whole, no error logged', async () => {
+  const victim = (await readiness(gw)).workers[1]!;
+  process.kill(victim.pid!, 'SIGKILL');
+  // Its replacement is forked after a pause; the stop must reach it even while it starts.
+  await eventually('the replacement forked', async () => {
+    const pid = (await readiness(gw)).workers[1]!.pid;
+    return pid !== null && pid !== victim.pid ? true : undefined;
+  });
+  const logged = gw.output().length;
   gw.child.kill('SIGTERM');
   expect(await gw.exited).toBe(0);
+  expect(gw.output().slice(logged)).not.toMatch(/"level":50/);
   const verified = await verifyAuditDir(path.join(dir, 'audit'));
   expect(verified.ok).toBe(true);
   const records = await readAuditRecords(path.join(dir, 'audit'));
@@ -191,23 +205,52 @@ test('a policy set that does not load stops the start once, before any worker, w
   }
 });
 
-test('workers whose supervisor was killed stop on their own and close their chains', async () => {
+test('workers whose supervisor was killed end at once, like a crash; a supervisor started again at once finds every chain recoverable', async () => {
   const own = await mkdtemp(path.join(tmpdir(), 'telegate-workers-orphans-'));
+  const env = {
+    TELEGATE_WORKERS: '2', TELEGATE_HASH_KEY: TEST_HASH_KEY, TELEGATE_POLICIES: POLICIES,
+    TELEGATE_AUDIT_DIR: path.join(own, 'audit'), TELEGATE_UPSTREAM_CODER: vendor.url,
+  };
+  const started: GatewayProcess[] = [];
+  const before = vendor.received.length;
   try {
-    const orphaned = await spawnGateway({
-      TELEGATE_WORKERS: '2', TELEGATE_HASH_KEY: TEST_HASH_KEY, TELEGATE_POLICIES: POLICIES,
-      TELEGATE_AUDIT_DIR: path.join(own, 'audit'), TELEGATE_UPSTREAM_CODER: vendor.url,
-    });
-    expect(await postSnapshot(orphaned.url, snapshot.input)).toBe(202);
-    const pids = (await readiness(orphaned)).workers.map((w) => w.pid!);
-    orphaned.child.kill('SIGKILL');
-    await orphaned.exited;
-    const alive = (pid: number): boolean => { try { process.kill(pid, 0); return true; } catch { return false; } };
-    await eventually('both workers gone', async () => (pids.some(alive) ? undefined : true), 15_000);
-    expect((await verifyAuditDir(path.join(own, 'audit'))).ok).toBe(true);
+    const killed = await spawnGateway(env);
+    started.push(killed);
+    // A vendor that answers late: requests are in flight in both workers when the supervisor dies.
+    vendor.behave({ kind: 'delay', ms: 1_500, status: 202 });
+    const inFlight = Array.from({ length: 4 }, () => postSnapshot(killed.url, snapshot.input).catch(() => 0));
+    await eventually('the snapshots forwarded', async () => (vendor.received.length >= before + 4 ? true : undefined));
+    const pids = (await readiness(killed)).workers.map((w) => w.pid!);
+    killed.child.kill('SIGKILL');
+    await killed.exited;
+    // Started again at once, as a process manager would: no old worker may still be writing the chains.
+    const again = await spawnGateway(env);
+    started.push(again);
+    // Running, not merely waiting to be reaped (a zombie, whose parent is gone, has ended).
+    const alive = (pid: number): boolean => {
+      try {
+        const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+        return !['Z', 'X'].includes(stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3));
+      } catch {
+        return false;
+      }
+    };
+    expect(pids.filter(alive)).toEqual([]);
+    await Promise.all(inFlight);
+    vendor.behave({ kind: 'reply', status: 202 });
+    expect(await postSnapshot(again.url, snapshot.input)).toBe(202);
+    again.child.kill('SIGTERM');
+    expect(await again.exited).toBe(0);
+    const verified = await verifyAuditDir(path.join(own, 'audit'));
+    expect(verified.ok).toBe(true);
     const records = await readAuditRecords(path.join(own, 'audit'));
     for (const chain of ['w1', 'w2']) expect(records.filter((r) => r.replica === chain).pop()?.record['type']).toBe('stop');
+    // Every snapshot the vendor received has its forwarded record.
+    const forwarded = egressRecords(records).filter((r) => r.record['decision'] === 'forwarded');
+    expect(forwarded.length).toBe(vendor.received.length - before);
   } finally {
+    vendor.behave({ kind: 'reply', status: 202 });
+    for (const gateway of started) if (gateway.child.exitCode === null) gateway.child.kill('SIGKILL');
     await rm(own, { recursive: true, force: true });
   }
 });
