@@ -83,28 +83,25 @@ function visit(state: State, value: JsonValue, r: Reports, parent: State, key: s
 function visitObject(state: State, obj: JsonObject, r: Reports): JsonObject {
   // Own keys only: a polluted Object.prototype must never contribute members to what leaves.
   const keys = Object.keys(obj);
-  // The values in the same order as the keys (both list own enumerable members alike), read by index:
-  // reading each by its key is a lookup that no inline cache holds across a body's many object shapes.
-  const values = Object.values(obj);
   const { children, active } = memberPlan(state, keys);
   let out: JsonObject | null = null;
   let next = 0; // members before this one are in `out` already
   for (let a = 0; a < active.length; a++) {
     const i = active[a]!;
     const key = keys[i]!;
-    const value = values[i]!;
+    const value = obj[key]!;
     const result = visit(children[i]!, value, r, state, key);
     if (out === null) {
       if (result === value) continue;
       out = {};
     }
     // Every member skipped since the last one written is unchanged.
-    for (; next < i; next++) putMember(out, keys[next]!, values[next]!);
+    for (; next < i; next++) putMember(out, keys[next]!, obj[keys[next]!]!);
     if (result !== undefined) putMember(out, key, result);
     next = i + 1;
   }
   if (out === null) return obj;
-  for (; next < keys.length; next++) putMember(out, keys[next]!, values[next]!);
+  for (; next < keys.length; next++) putMember(out, keys[next]!, obj[keys[next]!]!);
   return out;
 }
 
