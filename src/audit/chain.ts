@@ -5,7 +5,7 @@
  * writer builds C in pieces (text before the body, the body bytes as sent, text after) and hashes them
  * one by one, so a 50 MB body is never copied into a second string or buffer.
  */
-import { createHash, type Hash } from 'node:crypto';
+import { createHash, hash as oneShotHash, type Hash } from 'node:crypto';
 
 export const RECORD_VERSION = 1;
 export const GENESIS_PREV = '0'.repeat(64);
@@ -47,7 +47,9 @@ export function startRecordHash(prev: string): Hash {
 
 export function encodeRecord(head: ChainHead, ts: string, type: RecordType, members: RecordMember[]): EncodedRecord {
   const seq = head.nextSeq;
-  const hash = startRecordHash(head.prev);
+  // Started at the first raw member: a record without one (outcome, policy, …) is a single string,
+  // hashed in one call below.
+  let hash: Hash | undefined;
   const chunks: Buffer[] = [];
   let text = `{"v":${RECORD_VERSION},"seq":${seq},"ts":${JSON.stringify(ts)},"type":${JSON.stringify(type)},"prev":${JSON.stringify(head.prev)}`;
   for (const member of members) {
@@ -55,6 +57,7 @@ export function encodeRecord(head: ChainHead, ts: string, type: RecordType, memb
     if ('raw' in member) {
       text += `,${key}:`;
       const before = Buffer.from(text, 'utf8');
+      hash ??= startRecordHash(head.prev);
       hash.update(before).update(member.raw);
       chunks.push(before, member.raw);
       text = '';
@@ -62,8 +65,7 @@ export function encodeRecord(head: ChainHead, ts: string, type: RecordType, memb
       text += `,${key}:${JSON.stringify(member.value)}`;
     }
   }
-  hash.update(text).update('}');
-  const digest = hash.digest('hex');
+  const digest = hash === undefined ? oneShotHash('sha256', `${head.prev}\n${text}}`, 'hex') : hash.update(`${text}}`).digest('hex');
   chunks.push(Buffer.from(`${text},"hash":"${digest}"}\n`, 'utf8'));
   const byteLength = chunks.reduce((n, c) => n + c.length, 0);
   return { seq, ts, type, hash: digest, chunks, byteLength };

@@ -3,7 +3,7 @@
  * The egress body is embedded as the bytes that were sent, never re-serialized: `body_sha256` and
  * `bytes` are computed from exactly those bytes, so an auditor compares them with the vendor's copy.
  */
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { RecordMember } from './chain';
 import { AuditError } from './errors';
 import type { TornTail } from './recovery';
@@ -41,7 +41,7 @@ export function egressMembers(f: EgressFields): RecordMember[] {
     }
     members.push(
       { key: 'body', raw: body },
-      { key: 'body_sha256', value: createHash('sha256').update(body).digest('hex') },
+      { key: 'body_sha256', value: hash('sha256', body, 'hex') },
       { key: 'bytes', value: body.length },
     );
   }

@@ -11,13 +11,14 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
-import type { AuditWriter, EgressFields } from '../audit/types';
+import type { AuditWriter, Decision, EgressFields } from '../audit/types';
 import { parseJson } from '../json/parse';
 import { serializeJson } from '../json/serialize';
 import { transform, type Pseudonymizer, type TransformResult } from '../policy';
 import { decodeBody } from './body-decode';
 import { readRawBody } from './body-read';
 import { GatewayError, sendError } from './http-error';
+import { createRequestLog, type RequestLogFields } from './logger';
 import type { GatewayMetrics } from './metrics';
 import type { Route } from './route-table';
 import type { RuntimeSnapshot } from './policy-runtime';
@@ -37,13 +38,50 @@ export interface EgressDeps {
 type FieldCounts = Pick<TransformResult, 'dropped' | 'hashed' | 'unknown'>;
 interface PolicyOutput extends FieldCounts { bytes: Buffer }
 
-const NOTHING: FieldCounts = { dropped: {}, hashed: {}, unknown: {} };
 /** The client version the audit log records, for `audit drift` by release. */
 const CLIENT_VERSION_HEADERS = ['x-coder-version', 'user-agent'];
 const MAX_CLIENT_VERSION = 128;
 
+/**
+ * What every request on one route has in common, made on the route's first request and reused: the
+ * record's constant fields and the metric label sets (prom-client hashes a label object on every call;
+ * a fresh spread copy per call cost as much again).
+ */
+interface RouteShared {
+  vendor: string;
+  endpoint: string;
+  level: 0 | 1 | 2;
+  policy: string;
+  upstream: string;
+  requests: Readonly<Record<Decision, Readonly<Record<'vendor' | 'endpoint' | 'level' | 'decision', string>>>>;
+  vendorLabels: Readonly<Record<'vendor', string>>;
+  dropLabels: Readonly<Record<'vendor' | 'endpoint' | 'action', string>>;
+  hashLabels: Readonly<Record<'vendor' | 'endpoint' | 'action', string>>;
+  unknownLabels: Readonly<Record<'vendor' | 'endpoint', string>>;
+}
+
+function routeShared(route: Route): RouteShared {
+  const vendor = route.vendor.policy.vendor;
+  const endpoint = route.endpoint.path;
+  const level = route.vendor.level;
+  const requests = (decision: Decision) => Object.freeze({ vendor, endpoint, level: String(level), decision });
+  return {
+    vendor, endpoint, level,
+    policy: route.vendor.policy.digest,
+    upstream: route.target.href,
+    requests: Object.freeze({ forwarded: requests('forwarded'), blocked: requests('blocked'), rejected: requests('rejected') }),
+    vendorLabels: Object.freeze({ vendor }),
+    dropLabels: Object.freeze({ vendor, endpoint, action: 'drop' }),
+    hashLabels: Object.freeze({ vendor, endpoint, action: 'hash' }),
+    unknownLabels: Object.freeze({ vendor, endpoint }),
+  };
+}
+
 export function createEgressHandler(deps: EgressDeps): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
   const { audit, metrics, logger, limits } = deps;
+  const requestLog = createRequestLog(logger);
+  // Keyed by the route object: a reloaded policy set brings new routes, and the old ones' entries go with them.
+  const shared = new WeakMap<Route, RouteShared>();
 
   return async (req, res) => {
     const id = randomUUID();
@@ -59,58 +97,64 @@ export function createEgressHandler(deps: EgressDeps): (req: IncomingMessage, re
         : new GatewayError(405, 'method-not-allowed', routed.detail, { allow: routed.allow, connection: 'close' });
       metrics.rejections.inc({ reason: error.code });
       sendError(res, error);
-      logger.info({ id, status: error.status, reason: error.code, ms: since(started) }, 'no vendor route');
+      requestLog({ id, status: error.status, reason: error.code, ms: since(started) }, 'no vendor route');
       return;
     }
 
     const { route } = routed;
-    const level = route.vendor.level;
-    const base = {
-      id,
-      vendor: route.vendor.policy.vendor,
-      endpoint: route.endpoint.path,
-      level,
-      policy: route.vendor.policy.digest,
-      client: req.socket.remoteAddress ?? 'unknown',
-      ...clientVersion(req),
-    };
-    const labels = { vendor: base.vendor, endpoint: base.endpoint, level: String(level) };
-    const log = (fields: Record<string, unknown>, message: string): void =>
-      logger.info({ id, vendor: base.vendor, endpoint: base.endpoint, level, ...fields, ms: since(started) }, message);
+    let on = shared.get(route);
+    if (on === undefined) {
+      on = routeShared(route);
+      shared.set(route, on);
+    }
+    const { vendor, endpoint, level } = on;
+    const client = req.socket.remoteAddress ?? 'unknown';
+    const clientVersion = clientVersionOf(req);
+    /** The egress record of this request, with what the policy decided. */
+    const egress = (decision: Decision, counts: FieldCounts, reason?: string, upstream?: string, bodyBytes?: Buffer): EgressFields => ({
+      id, vendor, endpoint, level, policy: on.policy, decision, reason, upstream, client, client_version: clientVersion, bodyBytes,
+      dropped: counts.dropped, hashed: counts.hashed, unknown: counts.unknown,
+    });
 
     let record: EgressFields | undefined;
     try {
       if (level === 0) {
         await readRawBody(req, limits.bodyBytes);
-        record = { ...base, decision: 'blocked', ...NOTHING };
+        record = egress('blocked', { dropped: {}, hashed: {}, unknown: {} });
         // Nothing leaves at level 0, so a failing audit disk does not turn the vendor's normal reply into a
         // 503: RudderStack SDK 3.x crashes its host process when a batch finally fails. The failure is
         // logged and shows on /readyz and in the audit-write metrics.
         await appendDurably(record).catch((error: unknown) => {
-          logger.error({ id, vendor: base.vendor, reason: error instanceof GatewayError ? error.code : 'audit-unavailable' }, 'blocked record not written');
+          logger.error({ id, vendor, reason: error instanceof GatewayError ? error.code : 'audit-unavailable' }, 'blocked record not written');
         });
         const reply = route.endpoint.localReply;
         res.writeHead(reply.status, reply.body === '' ? {} : { 'content-type': reply.contentType, 'content-length': Buffer.byteLength(reply.body) });
         res.end(reply.body);
-        metrics.requests.inc({ ...labels, decision: 'blocked' });
-        log({ decision: 'blocked', status: reply.status }, 'blocked at level 0');
+        metrics.requests.inc(on.requests.blocked);
+        requestLog({ id, vendor, endpoint, level, decision: 'blocked', status: reply.status, ms: since(started) }, 'blocked at level 0');
         return;
       }
 
-      const { bytes, dropped, hashed, unknown } = await policyOutput(req, route, level);
+      const output = await policyOutput(req, route, level);
+      const bytes = output.bytes;
       // The audit record embeds the very Buffer the vendor is sent: one encoding, and byte-identical by construction.
-      record = { ...base, decision: 'forwarded', upstream: route.target.href, bodyBytes: bytes, dropped, hashed, unknown };
+      record = egress('forwarded', output, undefined, on.upstream, bytes);
       await appendDurably(record);
-      countFields(base.vendor, base.endpoint, record);
-      metrics.requests.inc({ ...labels, decision: 'forwarded' });
-      metrics.bytesSent.inc({ vendor: base.vendor }, bytes.length);
+      countFields(on, output);
+      metrics.requests.inc(on.requests.forwarded);
+      metrics.bytesSent.inc(on.vendorLabels, bytes.length);
 
-      snapshot.proxies.get(base.vendor)!.forward(req, res, {
+      snapshot.proxies.get(vendor)!.forward(req, res, {
         route,
         body: bytes,
         done: (outcome) => {
-          recordOutcome(id, base.vendor, outcome);
-          log({ decision: 'forwarded', status: outcome.kind === 'response' ? outcome.status : undefined, error: outcome.kind === 'error' ? outcome.error : undefined, bytes: bytes.length, upstream_ms: outcome.ms }, 'forwarded');
+          recordOutcome(id, vendor, outcome);
+          requestLog({
+            id, vendor, endpoint, level, decision: 'forwarded',
+            status: outcome.kind === 'response' ? outcome.status : undefined,
+            error: outcome.kind === 'error' ? outcome.error : undefined,
+            bytes: bytes.length, upstream_ms: outcome.ms, ms: since(started),
+          }, 'forwarded');
         },
       });
     } catch (caught) {
@@ -118,11 +162,12 @@ export function createEgressHandler(deps: EgressDeps): (req: IncomingMessage, re
       metrics.rejections.inc({ reason: error.code });
       if (record === undefined) {
         // Refused before anything could leave: say so in the audit log (best effort: the refusal stands either way).
-        metrics.requests.inc({ ...labels, decision: 'rejected' });
-        await appendDurably({ ...base, decision: 'rejected', reason: error.code, ...NOTHING }).catch(() => undefined);
+        metrics.requests.inc(on.requests.rejected);
+        await appendDurably(egress('rejected', { dropped: {}, hashed: {}, unknown: {} }, error.code)).catch(() => undefined);
       }
       sendError(res, error);
-      log({ decision: record === undefined ? 'rejected' : 'failed', status: error.status, reason: error.code }, 'refused');
+      const fields: RequestLogFields = { id, vendor, endpoint, level, decision: record === undefined ? 'rejected' : 'failed', status: error.status, reason: error.code, ms: since(started) };
+      requestLog(fields, 'refused');
     }
   };
 
@@ -160,14 +205,13 @@ export function createEgressHandler(deps: EgressDeps): (req: IncomingMessage, re
     });
   }
 
-  function countFields(vendor: string, endpoint: string, result: FieldCounts): void {
-    const sum = (counts: Record<string, number>): number => Object.values(counts).reduce((a, b) => a + b, 0);
-    const dropped = sum(result.dropped);
-    const hashed = sum(result.hashed);
-    const unknown = sum(result.unknown);
-    if (dropped) metrics.fields.inc({ vendor, endpoint, action: 'drop' }, dropped);
-    if (hashed) metrics.fields.inc({ vendor, endpoint, action: 'hash' }, hashed);
-    if (unknown) metrics.unknownFields.inc({ vendor, endpoint }, unknown);
+  function countFields(on: RouteShared, result: FieldCounts): void {
+    const dropped = total(result.dropped);
+    const hashed = total(result.hashed);
+    const unknown = total(result.unknown);
+    if (dropped) metrics.fields.inc(on.dropLabels, dropped);
+    if (hashed) metrics.fields.inc(on.hashLabels, hashed);
+    if (unknown) metrics.unknownFields.inc(on.unknownLabels, unknown);
   }
 
   function judge(route: Route, level: 1 | 2, body: Buffer): TransformResult {
@@ -195,12 +239,18 @@ function header(req: IncomingMessage, name: string): string | undefined {
   return Array.isArray(value) ? value.join(', ') : value;
 }
 
-function clientVersion(req: IncomingMessage): { client_version?: string } {
+function clientVersionOf(req: IncomingMessage): string | undefined {
   for (const name of CLIENT_VERSION_HEADERS) {
     const value = header(req, name);
-    if (value) return { client_version: value.slice(0, MAX_CLIENT_VERSION) };
+    if (value) return value.slice(0, MAX_CLIENT_VERSION);
   }
-  return {};
+  return undefined;
+}
+
+function total(counts: Readonly<Record<string, number>>): number {
+  let sum = 0;
+  for (const n of Object.values(counts)) sum += n;
+  return sum;
 }
 
 function since(started: number): number {

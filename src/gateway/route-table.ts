@@ -4,7 +4,8 @@
  *   2. the path starts with `/<vendor>/`, the rest being the endpoint;
  *   3. the path is an endpoint exactly one vendor declares (Coder's client drops any path prefix of
  *      its configured URL, so `/snapshot` arrives bare).
- * Built once per policy set; a lookup is a few map reads.
+ * Built once per policy set, with every route it can answer: a lookup is a few map reads and hands out
+ * the same Route object for every request to one endpoint (its target URL is not rebuilt per request).
  */
 import type { Endpoint, Level, Policy } from '../policy';
 
@@ -32,15 +33,19 @@ export class RouteTable {
   private readonly byName = new Map<string, VendorRoute>();
   /** Endpoint path -> the vendors declaring it; only unambiguous ones route. */
   private readonly byEndpoint = new Map<string, VendorRoute[]>();
+  /** Every vendor endpoint's route result, made once. */
+  private readonly routes = new Map<Endpoint, RouteResult>();
 
   constructor(vendors: readonly VendorRoute[]) {
     for (const vendor of vendors) {
       this.byName.set(vendor.policy.vendor, vendor);
       for (const host of vendor.policy.hosts) this.byHost.set(host.toLowerCase(), vendor);
-      for (const path of vendor.policy.endpoints.keys()) {
+      for (const [path, endpoint] of vendor.policy.endpoints) {
         const list = this.byEndpoint.get(path) ?? [];
         list.push(vendor);
         this.byEndpoint.set(path, list);
+        const route: Route = Object.freeze({ vendor, endpoint, target: joinUpstream(vendor.upstream, endpoint.path) });
+        this.routes.set(endpoint, Object.freeze({ kind: 'route', route }));
       }
     }
   }
@@ -74,7 +79,7 @@ export class RouteTable {
     if (endpoint.method !== method) {
       return { kind: 'method-not-allowed', allow: endpoint.method, detail: `${vendor.policy.vendor} ${endpoint.path} accepts ${endpoint.method} only` };
     }
-    return { kind: 'route', route: { vendor, endpoint, target: joinUpstream(vendor.upstream, endpoint.path) } };
+    return this.routes.get(endpoint)!;
   }
 }
 
