@@ -131,7 +131,7 @@ export function createEgressHandler(deps: EgressDeps): (req: IncomingMessage, re
         res.writeHead(reply.status, reply.body === '' ? {} : { 'content-type': reply.contentType, 'content-length': Buffer.byteLength(reply.body) });
         res.end(reply.body);
         metrics.requests.inc(on.requests.blocked);
-        requestLog({ id, vendor, endpoint, level, decision: 'blocked', status: reply.status, ms: since(started) }, 'blocked at level 0');
+        requestLog({ id, vendor, endpoint, telemetry_level: level, decision: 'blocked', status: reply.status, ms: since(started) }, 'blocked at level 0');
         return;
       }
 
@@ -150,7 +150,7 @@ export function createEgressHandler(deps: EgressDeps): (req: IncomingMessage, re
         done: (outcome) => {
           recordOutcome(id, vendor, outcome);
           requestLog({
-            id, vendor, endpoint, level, decision: 'forwarded',
+            id, vendor, endpoint, telemetry_level: level, decision: 'forwarded',
             status: outcome.kind === 'response' ? outcome.status : undefined,
             error: outcome.kind === 'error' ? outcome.error : undefined,
             bytes: bytes.length, upstream_ms: outcome.ms, ms: since(started),
@@ -166,7 +166,7 @@ export function createEgressHandler(deps: EgressDeps): (req: IncomingMessage, re
         await appendDurably(egress('rejected', { dropped: {}, hashed: {}, unknown: {} }, error.code)).catch(() => undefined);
       }
       sendError(res, error);
-      const fields: RequestLogFields = { id, vendor, endpoint, level, decision: record === undefined ? 'rejected' : 'failed', status: error.status, reason: error.code, ms: since(started) };
+      const fields: RequestLogFields = { id, vendor, endpoint, telemetry_level: level, decision: record === undefined ? 'rejected' : 'failed', status: error.status, reason: error.code, ms: since(started) };
       requestLog(fields, 'refused');
     }
   };

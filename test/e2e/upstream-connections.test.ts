@@ -38,6 +38,11 @@ test('consecutive batches share one upstream connection, and none carries a Conn
     expect(r.headers['connection']).toBeUndefined();
     expect(r.headers['keep-alive']).toBeUndefined();
   }
+  // Each request's log line: pino's log level and the enforced telemetry level under keys of their own
+  // (a line with two "level" keys loses one in most log pipelines).
+  const line = gw.logLines.find((l) => l.includes('"msg":"forwarded"'))!;
+  expect(line.match(/"level":/g)).toHaveLength(1);
+  expect(JSON.parse(line)).toMatchObject({ level: 30, telemetry_level: 2, vendor: 'automatisch', decision: 'forwarded', status: 200 });
 });
 
 test('a connection the vendor closed while idle is not used again: the next batch is delivered', async () => {
