@@ -83,6 +83,8 @@ export interface TelegateOptions {
   workers?: number;
   /** The target's name in tables; by default from fsync and workers. */
   name?: string;
+  /** Another checkout's `bin/telegate.js` (its dist/ built), to compare two builds; this one by default. */
+  bin?: string;
 }
 
 export async function startTelegate(options: TelegateOptions): Promise<Target & { adminUrl: string; auditDir: string }> {
@@ -96,7 +98,7 @@ export async function startTelegate(options: TelegateOptions): Promise<Target & 
   const auditDir = path.join(dir, 'audit');
   // The request log goes to a file, as in production it goes to a collector, not into a pipe we must drain.
   const log = openSync(path.join(dir, 'telegate.log'), 'a');
-  const child = startChild('telegate', process.execPath, [...(options.nodeArgs ?? []), TELEGATE_BIN, 'serve', '--config', config], {
+  const child = startChild('telegate', process.execPath, [...(options.nodeArgs ?? []), options.bin ?? TELEGATE_BIN, 'serve', '--config', config], {
     cwd: dir,
     stdio: ['ignore', log, 'pipe'],
     env: {
