@@ -55,16 +55,6 @@ export const QUICK: ProxyBenchOptions = {
 const RUDDER_HEADERS = { 'Content-Type': 'application/json', Authorization: RUDDER_AUTHORIZATION, 'User-Agent': 'analytics-node/1.1.5' };
 const CODER_HEADERS = { 'User-Agent': 'Go-http-client/1.1', 'X-Coder-Version': 'v2.20.0' };
 const OPEN_LOOP = path.join(__dirname, 'proxy', 'open-loop.js');
-/**
- * V8 starts with a small old generation and collects it whenever it has grown ~1.5× past what survived:
- * under a steady stream of small batches that is a major collection every second or so, each a pause of
- * several ms that the requests arriving meanwhile wait out. A larger initial old space makes them rare;
- * what it costs is memory, so both are measured.
- */
-const TUNED_ARGS = ['--initial-old-space-size=256'];
-const TUNED_NAME = 'telegate, old space 256 MB';
-
-interface Memory { bodyBytes: number; idleRss: number; peakRss: number; multiple: number; resetWorked: boolean }
 
 export interface ProxyBenchResult {
   when: string;
@@ -73,8 +63,7 @@ export interface ProxyBenchResult {
   small: Record<string, Measured>;
   fixedRate: Record<string, OpenLoopResult>;
   snapshot: Record<string, Measured>;
-  memory: Memory;
-  memoryTuned: Memory;
+  memory: { bodyBytes: number; idleRss: number; peakRss: number; multiple: number; resetWorked: boolean };
   goals: { name: string; measured: string; goal: string; met: boolean }[];
   profile?: string;
 }
@@ -128,25 +117,21 @@ export async function runProxyBench(options: ProxyBenchOptions, out: (s: string)
     started.push(floor);
 
     // --- memory: a telegate that has seen only small batches, then one snapshot (and a second) --------
-    const snapshotMemory = async (name: string, nodeArgs: string[]): Promise<Memory> => {
-      const fresh = await startTelegate({ dir: path.join(dir, `telegate-memory-${started.length}`), upstream: vendor.url, fsync: true, nodeArgs });
-      started.push(fresh);
-      const batch = readFileSync(bodies.batchFile);
-      for (let i = 0; i < 200; i++) {
-        const status = await post(`${fresh.url}/v1/batch`, batch, RUDDER_HEADERS);
-        if (status !== 200) throw new Error(`telegate answered ${status} to a batch, not the vendor's 200`);
-      }
-      // Three snapshots, the highest peak counts: the first and later ones differ by up to half a body.
-      const mem = await measureSnapshotMemory(fresh.child.pid, fresh.url, bodies.snapshotFile, CODER_HEADERS, 3);
-      const peakRss = Math.max(...mem.peaks);
-      await fresh.child.stop();
-      started.splice(started.indexOf(fresh), 1);
-      out(`memory, ${name}: idle RSS ${mb(mem.idleRss)} MB, peak RSS ${mem.peaks.map(mb).join(' / ')} MB (snapshot 1 / 2 / 3), `
-        + `added ${mb(peakRss - mem.idleRss)} MB = ${((peakRss - mem.idleRss) / mem.bodyBytes).toFixed(2)}× the ${mb(mem.bodyBytes)} MB body\n`);
-      return { bodyBytes: mem.bodyBytes, idleRss: mem.idleRss, peakRss, multiple: (peakRss - mem.idleRss) / mem.bodyBytes, resetWorked: mem.resetWorked };
-    };
-    const memory = await snapshotMemory('telegate', []);
-    const memoryTuned = await snapshotMemory(TUNED_NAME, TUNED_ARGS);
+    const fresh = await startTelegate({ dir: path.join(dir, 'telegate-memory'), upstream: vendor.url, fsync: true });
+    started.push(fresh);
+    const batch = readFileSync(bodies.batchFile);
+    for (let i = 0; i < 200; i++) {
+      const status = await post(`${fresh.url}/v1/batch`, batch, RUDDER_HEADERS);
+      if (status !== 200) throw new Error(`telegate answered ${status} to a batch, not the vendor's 200`);
+    }
+    // Three snapshots, the highest peak counts: the first and later ones differ by up to half a body.
+    const mem = await measureSnapshotMemory(fresh.child.pid, fresh.url, bodies.snapshotFile, CODER_HEADERS, 3);
+    const peakRss = Math.max(...mem.peaks);
+    const memory = { bodyBytes: mem.bodyBytes, idleRss: mem.idleRss, peakRss, multiple: (peakRss - mem.idleRss) / mem.bodyBytes, resetWorked: mem.resetWorked };
+    await fresh.child.stop();
+    started.splice(started.indexOf(fresh), 1);
+    out(`memory: idle RSS ${mb(memory.idleRss)} MB, peak RSS ${mem.peaks.map(mb).join(' / ')} MB (snapshot 1 / 2 / 3), `
+      + `added ${mb(peakRss - memory.idleRss)} MB = ${memory.multiple.toFixed(2)}× the ${mb(memory.bodyBytes)} MB body\n`);
 
     const durable = await startTelegate({ dir: path.join(dir, 'telegate'), upstream: vendor.url, fsync: true });
     started.push(durable);
@@ -155,9 +140,6 @@ export async function runProxyBench(options: ProxyBenchOptions, out: (s: string)
     // Both cores: config `workers: 2` (a supervisor and two workers, an audit chain each).
     const twoWorkers = await startTelegate({ dir: path.join(dir, 'telegate-workers'), upstream: vendor.url, fsync: true, workers: 2 });
     started.push(twoWorkers);
-    // Node's GC tuned for many small bodies (fewer major collections), at a cost in memory.
-    const tuned = await startTelegate({ dir: path.join(dir, 'telegate-tuned'), upstream: vendor.url, fsync: true, nodeArgs: TUNED_ARGS, name: TUNED_NAME });
-    started.push(tuned);
 
     // --- small batches, closed loop ----------------------------------------------------------------------
     const batchScript = writeWrkScript(dir, 'batch', bodies.batchFile, RUDDER_HEADERS);
@@ -180,7 +162,7 @@ export async function runProxyBench(options: ProxyBenchOptions, out: (s: string)
     // --- small batches at a fixed rate ------------------------------------------------------------------
     const fixedRate: Record<string, OpenLoopResult> = {};
     // telegate without fsync too: it tells the disk's share of telegate's tail from the CPU's.
-    for (const t of [vendor, nginx, durable, nonDurable, twoWorkers, tuned]) {
+    for (const t of [vendor, nginx, durable, nonDurable, twoWorkers]) {
       const load = { url: `${t.url}/v1/batch`, bodyFile: bodies.batchFile, headers: RUDDER_HEADERS, rate: options.rate, connections: options.rateConnections };
       await runOpenLoop({ ...load, seconds: Math.min(2, options.rateSeconds) });
       const r = await runOpenLoop({ ...load, seconds: options.rateSeconds });
@@ -188,7 +170,7 @@ export async function runProxyBench(options: ProxyBenchOptions, out: (s: string)
       fixedRate[t.name] = r;
       out(`  fixed ${options.rate}/s, ${t.name}: p50 ${ms(r.p50Ms)} ms, p99 ${ms(r.p99Ms)} ms, p99.9 ${ms(r.p999Ms)} ms, max ${ms(r.maxMs)} ms\n`);
     }
-    for (const t of [nonDurable, twoWorkers, tuned]) {
+    for (const t of [nonDurable, twoWorkers]) {
       await t.child.stop();
       started.splice(started.indexOf(t), 1);
     }
@@ -212,9 +194,7 @@ export async function runProxyBench(options: ProxyBenchOptions, out: (s: string)
       { name: `p99 added at ${options.rate} req/s (telegate - direct)`, measured: `${ms(fixedRate['telegate']!.p99Ms - fixedRate['direct']!.p99Ms)} ms`, goal: '<= 5 ms', met: fixedRate['telegate']!.p99Ms - fixedRate['direct']!.p99Ms <= 5 },
       { name: `p99 added at ${options.rate} req/s (${two} - direct)`, measured: `${ms(fixedRate[two]!.p99Ms - fixedRate['direct']!.p99Ms)} ms`, goal: '<= 5 ms', met: fixedRate[two]!.p99Ms - fixedRate['direct']!.p99Ms <= 5 },
       { name: 'durable / non-durable req/s', measured: (small['telegate']!.rps / small['telegate (no fsync)']!.rps).toFixed(2), goal: '>= 0.8', met: small['telegate']!.rps / small['telegate (no fsync)']!.rps >= 0.8 },
-      { name: `p99 added at ${options.rate} req/s (${TUNED_NAME} - direct)`, measured: `${ms(fixedRate[TUNED_NAME]!.p99Ms - fixedRate['direct']!.p99Ms)} ms`, goal: '<= 5 ms', met: fixedRate[TUNED_NAME]!.p99Ms - fixedRate['direct']!.p99Ms <= 5 },
       { name: 'snapshot peak RSS - idle, × body', measured: `${memory.multiple.toFixed(2)}×`, goal: '<= 6×', met: memory.multiple <= 6 },
-      { name: `snapshot peak RSS - idle, × body (${TUNED_NAME})`, measured: `${memoryTuned.multiple.toFixed(2)}×`, goal: '<= 6×', met: memoryTuned.multiple <= 6 },
     ];
 
     let profile: string | undefined;
@@ -226,7 +206,7 @@ export async function runProxyBench(options: ProxyBenchOptions, out: (s: string)
     return {
       when: new Date().toISOString(),
       machine: `${cpus().length} × ${cpus()[0]?.model ?? 'unknown CPU'}, node ${process.version}`,
-      loadBefore, small, fixedRate, snapshot, memory, memoryTuned, goals, ...(profile ? { profile } : {}),
+      loadBefore, small, fixedRate, snapshot, memory, goals, ...(profile ? { profile } : {}),
     };
   } finally {
     for (const t of started.reverse()) await t.child.stop();
@@ -274,8 +254,7 @@ export function formatProxyResult(r: ProxyBenchResult, options: ProxyBenchOption
     `Coder snapshots (${mb(r.memory.bodyBytes)} MB, wrk -t1 -c${options.snapshotConnections} -d${options.snapshotSeconds}s)`,
     table(['target', 'requests', 'req/s', 'MB/s in', 'p50 ms', 'max ms', 'req/s / nginx', 'CPU ms/req'], snapRows),
     '',
-    `Memory: idle RSS ${mb(r.memory.idleRss)} MB, peak ${mb(r.memory.peakRss)} MB while a snapshot passes${r.memory.resetWorked ? '' : ' (peak could not be reset: includes start-up)'}; `
-      + `${TUNED_NAME}: idle ${mb(r.memoryTuned.idleRss)} MB, peak ${mb(r.memoryTuned.peakRss)} MB`,
+    `Memory: idle RSS ${mb(r.memory.idleRss)} MB, peak ${mb(r.memory.peakRss)} MB while a snapshot passes${r.memory.resetWorked ? '' : ' (peak could not be reset: includes start-up)'}`,
     '',
     'Goals (issue 6)',
     table(['ratio', 'measured', 'goal', 'met'], r.goals.map((g) => [g.name, g.measured, g.goal, g.met ? 'yes' : 'NO'])),
