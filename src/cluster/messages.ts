@@ -19,6 +19,8 @@ export type ToWorker =
 
 /** Worker -> supervisor. */
 export type FromWorker =
+  /** The worker's audit chain is open: from now on, stopping it must close the chain. */
+  | { type: 'telegate:opened' }
   | { type: 'telegate:started'; url: string }
   | { type: 'telegate:start-failed'; errors: string[] }
   | { type: 'telegate:reloaded'; id: number; outcome: ReloadOutcome }
@@ -30,7 +32,7 @@ export type FromWorker =
   | { type: 'telegate:loop-ask'; id: number; end: string };
 
 const TO_WORKER = new Set<string>(['telegate:reload', 'telegate:readiness', 'telegate:metrics', 'telegate:stop', 'telegate:loop-answer']);
-const FROM_WORKER = new Set<string>(['telegate:started', 'telegate:start-failed', 'telegate:reloaded', 'telegate:readiness', 'telegate:metrics', 'telegate:loop-end', 'telegate:loop-ask']);
+const FROM_WORKER = new Set<string>(['telegate:opened', 'telegate:started', 'telegate:start-failed', 'telegate:reloaded', 'telegate:readiness', 'telegate:metrics', 'telegate:loop-end', 'telegate:loop-ask']);
 
 function typeOf(message: unknown): string | undefined {
   if (typeof message !== 'object' || message === null) return undefined;

@@ -55,6 +55,8 @@ interface Slot {
   startedAt: number;
   /** Consecutive short lives, for the pause before the next start. */
   failures: number;
+  /** The worker that opened its audit chain in this slot (a worker that never did has nothing to close). */
+  opened: Worker | undefined;
   restartTimer: NodeJS.Timeout | undefined;
 }
 
@@ -86,7 +88,7 @@ export async function startSupervisor(config: GatewayConfig, options: Supervisor
   let supervising = false;
   let nextId = 1;
   const waiting = new Map<number, { worker: Worker; answer: (message: FromWorker | undefined) => void }>();
-  const slots: Slot[] = Array.from({ length: config.workers }, (_, i) => ({ index: i + 1, worker: undefined, ready: false, startedAt: 0, failures: 0, restartTimer: undefined }));
+  const slots: Slot[] = Array.from({ length: config.workers }, (_, i) => ({ index: i + 1, worker: undefined, ready: false, startedAt: 0, failures: 0, restartTimer: undefined, opened: undefined }));
   const countLive = (): void => { liveWorkers.set(slots.filter((s) => s.ready).length); };
   /** Every worker's open upstream ends (the loop guard across workers), with the worker that opened each. */
   const loopEnds = new Map<string, Worker>();
@@ -140,19 +142,33 @@ export async function startSupervisor(config: GatewayConfig, options: Supervisor
   let reloading: Promise<unknown> = Promise.resolve();
   const reload = (trigger: string): Promise<ReloadOutcome> => {
     const run = async (): Promise<ReloadOutcome> => {
-      if (stopping) return { ok: false, errors: ['telegate is stopping'] };
+      const stoppingNow: ReloadOutcome = { ok: false, errors: ['telegate is stopping'] };
+      if (stopping) return stoppingNow;
+      const refusedWith = (errors: string[]): ReloadOutcome => {
+        lastReload = { ok: false, at: new Date().toISOString(), errors };
+        logger.error({ trigger, errors }, 'policy reload refused; the running policy set stays');
+        return { ok: false, errors };
+      };
+      // No worker serving (all being started again): nobody would check the set, so the supervisor's own
+      // copy does; a set it refuses is refused, not reported as taken.
+      if (!slots.some((s) => s.worker && s.ready)) {
+        const own = await runtime.load();
+        if (stopping) return stoppingNow;
+        if (!own.ok) return refusedWith(own.errors);
+        lastReload = { ok: true, at: new Date().toISOString() };
+        logger.info({ trigger }, 'policy set checked by the supervisor; no worker is serving, each loads it as it starts');
+        return { ok: true };
+      }
       let results = await fanOut(trigger);
       // Some took the set and some refused it: the folder changed while they read it. Once more, all together.
       if (results.some((r) => r.ok) && results.some((r) => !r.ok)) results = await fanOut(`${trigger} (again: the workers disagreed)`);
+      // Stopped meanwhile: a worker that exited before it answered is not a refusal.
+      if (stopping) return stoppingNow;
       const refused = results.find((r) => !r.ok);
-      const at = new Date().toISOString();
-      if (refused) {
-        lastReload = { ok: false, at, errors: refused.errors ?? [] };
-        logger.error({ trigger, errors: refused.errors }, 'policy reload refused; the running policy set stays');
-        return { ok: false, errors: refused.errors ?? [] };
-      }
-      await runtime.load();
-      lastReload = { ok: true, at };
+      if (refused) return refusedWith(refused.errors ?? []);
+      const own = await runtime.load();
+      if (!own.ok) logger.warn({ errors: own.errors }, 'the workers took the policy set but the supervisor\'s copy (the console\'s matrix) did not load: the folder changed meanwhile');
+      lastReload = { ok: true, at: new Date().toISOString() };
       logger.info({ trigger }, 'policy set reloaded by every worker');
       return { ok: true };
     };
@@ -222,6 +238,9 @@ export async function startSupervisor(config: GatewayConfig, options: Supervisor
     worker.on('message', (message: unknown) => {
       if (!isFromWorker(message)) return;
       switch (message.type) {
+        case 'telegate:opened':
+          slot.opened = worker;
+          return;
         case 'telegate:started':
           if (stopping) {
             // A stop sent while it was still loading may have come before it listened: say it again.
@@ -282,7 +301,8 @@ export async function startSupervisor(config: GatewayConfig, options: Supervisor
       }, graceMs + STOP_EXTRA_MS);
       const code = await exited;
       clearTimeout(killer);
-      if (code !== 0) failed.push(slot.index);
+      // A worker stopped (or killed by a signal to the process group) before it opened its chain left nothing unclosed.
+      if (code !== 0 && slot.opened === worker) failed.push(slot.index);
     }));
     return failed.sort((a, b) => a - b);
   };

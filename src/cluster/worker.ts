@@ -74,6 +74,7 @@ export async function runWorker(config: GatewayConfig, worker: number, env: Node
     return 2;
   }
   registry = core.metrics.registry;
+  send({ type: 'telegate:opened' });
   if (stopAsked !== undefined) stop(stopAsked);
   else send({ type: 'telegate:started', url: core.url });
   const code = await finished;

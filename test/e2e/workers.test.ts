@@ -169,6 +169,25 @@ test('a worker killed with SIGKILL is replaced; the port keeps serving and its c
   expect(gw.output()).toContain('worker exited unasked; starting it again');
 });
 
+test('with no worker serving, a reload is checked by the supervisor: a broken set is refused, not reported as taken', async () => {
+  const file = path.join(policies, 'coder.yaml');
+  const original = await readFile(file, 'utf8');
+  try {
+    // The folder breaks, then both workers die: each restart fails on the broken folder.
+    await writeFile(file, `${original}\nrules: [this is not a rule\n`);
+    for (const w of (await readiness(gw)).workers) process.kill(w.pid!, 'SIGKILL');
+    await eventually('no worker serving', async () => ((await readiness(gw)).workers.every((w) => !w.ready) ? true : undefined));
+    const refused = await httpCall(`${gw.adminUrl}/reload`, { method: 'POST' });
+    expect(refused.status).toBe(422);
+    expect(refused.body).toContain('coder.yaml');
+  } finally {
+    await writeFile(file, original);
+  }
+  // Repaired: the workers come back on their own, and the port serves again.
+  await eventually('both workers serving again', async () => ((await readiness(gw)).ready ? true : undefined), 30_000);
+  expect(await postSnapshot(gw.url, snapshot.input)).toBe(202);
+});
+
 test('SIGTERM stops the supervisor and both workers, one of them still starting: exit 0, every chain closed and whole, no error logged', async () => {
   const victim = (await readiness(gw)).workers[1]!;
   process.kill(victim.pid!, 'SIGKILL');
@@ -187,8 +206,8 @@ test('SIGTERM stops the supervisor and both workers, one of them still starting:
   for (const chain of ['w1', 'w2']) {
     expect(records.filter((r) => r.replica === chain).pop()?.record['type']).toBe('stop');
   }
-  expect(egressRecords(records)).toHaveLength(20);
-  expect(vendor.received).toHaveLength(20);
+  expect(egressRecords(records)).toHaveLength(21);
+  expect(vendor.received).toHaveLength(21);
 });
 
 test('a policy set that does not load stops the start once, before any worker, with exit 2', async () => {
