@@ -18,7 +18,9 @@ export type AuditErrorCode =
   /** A field cannot be written as JSON (e.g. a bigint count). */
   | 'audit-record-invalid'
   /** append after close(). */
-  | 'audit-closed';
+  | 'audit-closed'
+  /** This process no longer owns the chain (its supervisor is gone); the record was not written. */
+  | 'audit-not-owner';
 
 export class AuditError extends Error {
   readonly code: AuditErrorCode;

@@ -58,6 +58,12 @@ export interface AuditWriterOptions {
   fsync: boolean;
   /** Injected for tests: the clock. */
   now?: () => Date;
+  /**
+   * Asked before each record is chained and before each batch is written: false once this process may
+   * no longer own the chain (a worker whose supervisor is gone, src/cluster), so that nothing more is
+   * appended while a new process may already be recovering the chain. Undefined: always the owner.
+   */
+  owner?: () => boolean;
 }
 
 export interface AuditWriter {

@@ -32,6 +32,10 @@ interface PendingRecord extends EncodedRecord {
   prev: string;
 }
 
+function notOwner(): AuditError {
+  return new AuditError('audit-not-owner', 'this process no longer owns the audit chain (its supervisor is gone); the record was not written');
+}
+
 function asError(err: unknown): Error {
   return err instanceof Error ? err : new Error(String(err));
 }
@@ -54,6 +58,10 @@ class ChainWriter implements FileAuditWriter {
     this.head = head;
     this.file = new ActiveFile(ops, options.dir, options.replica ?? null, options.maxFileBytes, options.fsync, this.stats);
     this.group = new GroupCommit<PendingRecord>((batch) => this.commit(batch), (lost, error) => this.rewind(lost, error));
+  }
+
+  private owns(): boolean {
+    return this.options.owner?.() ?? true;
   }
 
   get activeFile(): ActiveFile {
@@ -81,6 +89,7 @@ class ChainWriter implements FileAuditWriter {
     if (this.state !== 'open' && !internal) {
       return Promise.reject(new AuditError('audit-closed', `the audit writer for ${this.options.dir} is closed; the record was not written`));
     }
+    if (!this.owns()) return Promise.reject(notOwner());
     let record: EncodedRecord;
     try {
       record = encodeRecord(this.head, this.now().toISOString(), type, members());
@@ -110,6 +119,8 @@ class ChainWriter implements FileAuditWriter {
       count = 0;
     };
     try {
+      // Checked again at the moment of writing: the records may have waited for the previous batch.
+      if (!this.owns()) throw notOwner();
       for (const r of records) {
         const day = r.ts.slice(0, 10);
         if (this.file.needsNewFile(day, bytes, r.byteLength)) {

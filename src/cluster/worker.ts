@@ -66,7 +66,7 @@ export async function runWorker(config: GatewayConfig, worker: number, env: Node
   try {
     core = await startCore(
       { ...config, audit: { ...config.audit, replica: workerReplicaId(config.audit.replica, worker) } },
-      { env, logBindings: { worker }, loopSiblings: siblingEnds() },
+      { env, logBindings: { worker }, loopSiblings: siblingEnds(), auditOwner: stillSupervised() },
     );
   } catch (error) {
     send({ type: 'telegate:start-failed', errors: error instanceof StartError ? error.errors : [error instanceof Error ? error.message : String(error)] });
@@ -80,6 +80,25 @@ export async function runWorker(config: GatewayConfig, worker: number, env: Node
   const code = await finished;
   process.off('message', onMessage);
   return code;
+}
+
+/**
+ * Whether the supervisor that forked this worker is still alive. node:cluster ends an orphaned worker
+ * when its event loop sees the channel close, which a worker busy judging a large body sees only seconds
+ * later; a supervisor started again meanwhile may already be recovering this worker's chain. So every
+ * append asks the kernel (signal 0 to the supervisor's pid, a system call of about a microsecond; Node's
+ * process.ppid is read once at start and never changes), and an orphan writes nothing more.
+ */
+function stillSupervised(): () => boolean {
+  const supervisor = process.ppid;
+  return () => {
+    try {
+      process.kill(supervisor, 0);
+      return true;
+    } catch {
+      return false;
+    }
+  };
 }
 
 /** How long a worker waits for the supervisor to say whether a connection is a sibling's. */

@@ -42,6 +42,8 @@ export interface CoreOptions {
   auditSeams?: WriterSeams;
   /** With several workers: the other workers' upstream ends, so a forward into a sibling is seen as a loop. */
   loopSiblings?: SiblingEnds;
+  /** With several workers: whether this worker still owns its audit chain (its supervisor is alive). */
+  auditOwner?: () => boolean;
 }
 
 export type ReloadOutcome = { ok: boolean; errors?: string[] };
@@ -102,6 +104,7 @@ export async function startCore(config: GatewayConfig, options: CoreOptions = {}
     audit = await openAuditWriter({
       dir: config.audit.dir, maxFileBytes: config.audit.max_file_bytes, fsync: config.audit.fsync,
       ...(config.audit.replica === undefined ? {} : { replica: config.audit.replica }),
+      ...(options.auditOwner ? { owner: options.auditOwner } : {}),
     }, options.auditSeams);
   } catch (error) {
     runtime.close();

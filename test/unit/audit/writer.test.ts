@@ -34,6 +34,23 @@ describe('audit writer', () => {
     expect(report.chains[0]!.lastHash).toBe(checked[4]!.record['hash']);
   });
 
+  it('once the process no longer owns the chain, appends are refused and nothing more reaches the file, queued records included', async () => {
+    let owner = true;
+    const writer = await openAuditWriter({ dir, maxFileBytes: 1 << 20, fsync: true, now, owner: () => owner });
+    await writer.appendEgress(egress('req-1', '{"a":1}'));
+    // One record in flight when ownership ends (its batch is written after this turn), one after.
+    const queued = writer.appendEgress(egress('req-2', '{"a":2}'));
+    owner = false;
+    await expect(queued).rejects.toMatchObject({ code: 'audit-not-owner' });
+    await expect(writer.appendEgress(egress('req-3', '{"a":3}'))).rejects.toMatchObject({ code: 'audit-not-owner' });
+    await expect(writer.close()).rejects.toMatchObject({ code: 'audit-not-owner' });
+
+    const lines = independentCheck(await fileLines(path.join(dir, 'audit-2026-11-22.jsonl')));
+    expect(lines.map((l) => [l.record['type'], l.record['id']])).toEqual([['start', undefined], ['egress', 'req-1']]);
+    // What was written is whole: another process may continue this chain from its last record.
+    expect((await verifyAuditDir(dir)).ok).toBe(true);
+  });
+
   it('puts v, seq, ts, type, prev first and hash last, egress members in the documented order', async () => {
     const writer = await openAuditWriter({ dir, maxFileBytes: 1 << 20, fsync: true, now });
     await writer.appendEgress({ ...egress('req-2', '{"a":1}'), reason: undefined });
