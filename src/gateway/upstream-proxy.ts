@@ -82,15 +82,14 @@ export function createUpstreamProxy(origin: URL, agent: HttpAgent, timeoutMs: nu
   // collector keeps a WeakMap's values alive, so every exchange in flight during a scavenge (its body,
   // request and response) was promoted and left for a major collection. Measured at 1,000 small batches
   // a second: ~650 kB promoted every other scavenge and a major GC about once a second, whose pauses
-  // made the p99; with the Map, ~8 kB and one major GC in 12 s (BENCHMARKS.md).
+  // made the p99; with the Map, ~8 kB and one major GC in 12 s (BENCHMARKS.md). Its entries are exactly
+  // the exchanges still open.
   const exchanges = new Map<IncomingMessage, Exchange>();
-  const open = new Set<Exchange>();
 
   const settle = (exchange: Exchange, outcome: UpstreamOutcome): void => {
     if (exchange.settled) return;
     exchange.settled = true;
     clearTimeout(exchange.deadline);
-    open.delete(exchange);
     // From here on, late events of this exchange find nothing and end what they hold (see the handlers).
     exchanges.delete(exchange.req);
     exchange.done(outcome);
@@ -199,12 +198,11 @@ export function createUpstreamProxy(origin: URL, agent: HttpAgent, timeoutMs: nu
   });
 
   return {
-    get active() { return open.size; },
+    get active() { return exchanges.size; },
     forward(req, res, forwarding) {
       req.headers = allowedHeaders(req.headers, forwarding.route.vendor.policy.headers);
       const exchange = new Exchange(forwarding, req, res);
       exchanges.set(req, exchange);
-      open.add(exchange);
       // A vendor that trickles bytes never goes idle: the reply head must arrive within timeout_ms.
       exchange.deadline = setTimeout(() => {
         exchange.timedOut = true;
@@ -218,7 +216,7 @@ export function createUpstreamProxy(origin: URL, agent: HttpAgent, timeoutMs: nu
       });
     },
     abortAll() {
-      for (const exchange of [...open]) {
+      for (const exchange of [...exchanges.values()]) {
         exchange.proxyReq?.destroy();
         if (!exchange.res.headersSent) sendError(exchange.res, new GatewayError(503, 'shutdown', 'telegate is shutting down; the vendor\'s answer was not awaited'));
         else exchange.res.destroy();
