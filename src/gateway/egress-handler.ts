@@ -38,6 +38,7 @@ export interface EgressDeps {
 type FieldCounts = Pick<TransformResult, 'dropped' | 'hashed' | 'unknown'>;
 interface PolicyOutput extends FieldCounts { bytes: Buffer }
 
+const NOTHING: FieldCounts = { dropped: {}, hashed: {}, unknown: {} };
 /** The client version the audit log records, for `audit drift` by release. */
 const CLIENT_VERSION_HEADERS = ['x-coder-version', 'user-agent'];
 const MAX_CLIENT_VERSION = 128;
@@ -120,7 +121,7 @@ export function createEgressHandler(deps: EgressDeps): (req: IncomingMessage, re
     try {
       if (level === 0) {
         await readRawBody(req, limits.bodyBytes);
-        record = egress('blocked', { dropped: {}, hashed: {}, unknown: {} });
+        record = egress('blocked', NOTHING);
         // Nothing leaves at level 0, so a failing audit disk does not turn the vendor's normal reply into a
         // 503: RudderStack SDK 3.x crashes its host process when a batch finally fails. The failure is
         // logged and shows on /readyz and in the audit-write metrics.
@@ -163,7 +164,7 @@ export function createEgressHandler(deps: EgressDeps): (req: IncomingMessage, re
       if (record === undefined) {
         // Refused before anything could leave: say so in the audit log (best effort: the refusal stands either way).
         metrics.requests.inc(on.requests.rejected);
-        await appendDurably(egress('rejected', { dropped: {}, hashed: {}, unknown: {} }, error.code)).catch(() => undefined);
+        await appendDurably(egress('rejected', NOTHING, error.code)).catch(() => undefined);
       }
       sendError(res, error);
       const fields: RequestLogFields = { id, vendor, endpoint, telemetry_level: level, decision: record === undefined ? 'rejected' : 'failed', status: error.status, reason: error.code, ms: since(started) };
