@@ -28,7 +28,10 @@ export class LoopGuard {
   private readonly localAddresses: Set<string>;
 
   constructor(private readonly siblings?: SiblingEnds) {
-    this.localAddresses = new Set(Object.values(networkInterfaces()).flatMap((list) => (list ?? []).map((i) => plain(i.address))));
+    // Only a worker asks its siblings, and only about peers on this host.
+    this.localAddresses = siblings
+      ? new Set(Object.values(networkInterfaces()).flatMap((list) => (list ?? []).map((i) => plain(i.address))))
+      : new Set();
   }
 
   /** Remember an upstream connection's local address and port for as long as it is open. */
