@@ -11,12 +11,12 @@
  * requests/s and CPU µs per request (telegate's process tree and the stand-in vendor) for each run,
  * then the medians.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import path from 'node:path';
 import { median, table } from './measure';
 import { RUDDER_AUTHORIZATION, writeBodies } from './proxy/bodies';
-import { cpuMs } from './proxy/cpu-time';
+import { cpuMs, machineBusyMs } from './proxy/cpu-time';
 import { startStandIn, startTelegate, type Target } from './proxy/targets';
 import { findTools } from './proxy/tools';
 import { runWrk, writeWrkScript } from './proxy/wrk';
@@ -35,13 +35,6 @@ function parseSpec(text: string): Spec {
     else throw new Error(`unknown target part ${part}: use workers=N, tree=DIR or node=FLAGS`);
   }
   return spec;
-}
-
-/** Busy CPU ms of the whole machine, from /proc/stat. */
-function machineBusyMs(): number {
-  const fields = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
-  const total = fields.reduce((a, b) => a + b, 0);
-  return ((total - fields[3]! - fields[4]!) * 1000) / 100;
 }
 
 async function quiet(): Promise<void> {

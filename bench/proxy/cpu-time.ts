@@ -43,3 +43,10 @@ function children(pid: number): number[] {
 export function cpuMs(pid: number): number {
   return [pid, ...children(pid)].reduce((sum, p) => sum + processCpuMs(p), 0);
 }
+
+/** Busy CPU ms of the whole machine (every state but idle and iowait), from /proc/stat. */
+export function machineBusyMs(): number {
+  const fields = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
+  const total = fields.reduce((a, b) => a + b, 0);
+  return ((total - fields[3]! - fields[4]!) * 1000) / clockTicks();
+}
