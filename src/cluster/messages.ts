@@ -14,7 +14,7 @@ export type ToWorker =
   | (Question & { id: number })
   /** Stop as on SIGTERM: finish what is in flight, close the audit chain, exit. */
   | { type: 'telegate:stop'; graceMs: number }
-  /** Whether the end a worker asked about is a sibling's upstream connection. */
+  /** Whether the connection a worker asked about is one of a sibling's upstream connections. */
   | { type: 'telegate:loop-answer'; id: number; known: boolean };
 
 /** Worker -> supervisor. */
@@ -27,7 +27,7 @@ export type FromWorker =
   | { type: 'telegate:readiness'; id: number; report: ReadinessReport }
   /** The worker's registry as prom-client's getMetricsAsJSON gives it, for AggregatorRegistry.aggregate. */
   | { type: 'telegate:metrics'; id: number; metrics: MetricObjectWithValues<MetricValue<string>>[] }
-  /** An upstream connection's local end opened or closed (the loop guard across workers). */
+  /** An upstream connection (its two ends) opened or closed: the loop guard across workers. */
   | { type: 'telegate:loop-end'; end: string; open: boolean }
   | { type: 'telegate:loop-ask'; id: number; end: string };
 

@@ -3,8 +3,11 @@
  * for the instances; if telegate's own resolver gives the same answer, every forward comes back in as a
  * new request, is judged and forwarded again, and the audit log fills with copies (a review measured
  * ~1,000 records in 2 s from one request). Via, the header that would reveal the loop, is never added
- * (SPEC §2). So the guard remembers the local end of every upstream connection telegate opens; a request
- * arriving from one of them is telegate talking to itself and is refused.
+ * (SPEC §2). So the guard remembers every upstream connection telegate opens, both its ends; a request
+ * arriving on the other side of one of them is telegate talking to itself and is refused. Both ends, not
+ * the local one alone: Linux gives the same local port to two connections at once when their
+ * destinations differ, so an instance's connection can leave from the very port of an open upstream
+ * connection (seen once keep-alive held upstream connections open: a test client refused 508).
  *
  * With several workers (src/cluster) a forward can come back into another worker, which must know its
  * siblings' ends too: each end is announced to the supervisor as the connection opens (before the
@@ -34,13 +37,14 @@ export class LoopGuard {
       : new Set();
   }
 
-  /** Remember an upstream connection's local address and port for as long as it is open. */
+  /** Remember an upstream connection's two ends for as long as it is open. */
   track(socket: Socket): void {
     if (this.tracked.has(socket)) return;
     this.tracked.add(socket);
     const remember = (): void => {
-      if (socket.localAddress === undefined || socket.localPort === undefined) return;
-      const end = key(socket.localAddress, socket.localPort);
+      const { localAddress, localPort, remoteAddress, remotePort } = socket;
+      if (localAddress === undefined || localPort === undefined || remoteAddress === undefined || remotePort === undefined) return;
+      const end = connection(localAddress, localPort, remoteAddress, remotePort);
       this.ends.add(end);
       this.siblings?.announce(end, true);
       socket.once('close', () => {
@@ -49,8 +53,9 @@ export class LoopGuard {
       });
     };
     // Registered before the request is written, so this listener runs before the pending bytes are sent.
-    if (socket.localPort !== undefined) remember();
-    else socket.once('connect', remember);
+    // While connecting, the local end may already be known but the remote one is not.
+    if (socket.connecting) socket.once('connect', remember);
+    else remember();
   }
 
   /**
@@ -58,14 +63,16 @@ export class LoopGuard {
    * process's or (with workers) a sibling's. Answers at once unless a sibling must be asked.
    */
   comesBack(socket: Socket): boolean | Promise<boolean> {
-    const { remoteAddress, remotePort } = socket;
-    if (remoteAddress === undefined || remotePort === undefined) return false;
-    if (this.ends.has(key(remoteAddress, remotePort))) return true;
+    const { localAddress, localPort, remoteAddress, remotePort } = socket;
+    if (localAddress === undefined || localPort === undefined || remoteAddress === undefined || remotePort === undefined) return false;
+    // Seen from this side, the upstream connection's local end is the peer and its remote end is here.
+    const end = connection(remoteAddress, remotePort, localAddress, localPort);
+    if (this.ends.has(end)) return true;
     // Upstream ends are this host's addresses: a peer elsewhere cannot be one.
     if (!this.siblings || !this.isLocal(remoteAddress)) return false;
     let answer = this.checked.get(socket);
     if (!answer) {
-      answer = this.siblings.includes(key(remoteAddress, remotePort));
+      answer = this.siblings.includes(end);
       this.checked.set(socket, answer);
     }
     return answer;
@@ -81,6 +88,7 @@ function plain(address: string): string {
   return address.startsWith('::ffff:') ? address.slice(7) : address;
 }
 
-function key(address: string, port: number): string {
-  return `${plain(address)}|${port}`;
+/** One connection, as `from|port>to|port` seen from the side that opened it. */
+function connection(fromAddress: string, fromPort: number, toAddress: string, toPort: number): string {
+  return `${plain(fromAddress)}|${fromPort}>${plain(toAddress)}|${toPort}`;
 }
