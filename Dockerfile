@@ -2,12 +2,11 @@
 #
 # telegate's container image. Build: `docker build -t telegate .` (or podman). Run: see README "Deploy".
 #
-# Base: node:20-bookworm-slim. Node 20 is the line this project declares (engines >=20.19) and is built and
-# tested on: CI and every test run on Node 20, so the image runs what was tested. Note that Node 20 left
-# LTS (end of life 2026-04-30, no more security releases); moving to node:22 or node:24 is a one-line
-# change to NODE_IMAGE once CI runs that line. bookworm (Debian 12) is the glibc userland CI runs on;
-# slim leaves out compilers, git and curl, which telegate does not need at run time.
-ARG NODE_IMAGE=node:20-bookworm-slim
+# Base: node:24-bookworm-slim. Node 24 is the Active LTS line, the one this project declares (engines >=24)
+# and is built and tested on (CI runs every test on it; scripts/node24.sh), so the image runs what was
+# tested. bookworm (Debian 12) is the glibc userland CI runs on; slim leaves out compilers, git and curl,
+# which telegate does not need at run time.
+ARG NODE_IMAGE=node:24-bookworm-slim
 
 # --- build: compile TypeScript with the dev dependencies ------------------------------------------------
 FROM ${NODE_IMAGE} AS build

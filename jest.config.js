@@ -1,4 +1,8 @@
 'use strict';
+// Run through `npm run jest` (package.json), which starts Node with --experimental-vm-modules: commander 15
+// and http-proxy-middleware 4 are ES modules that telegate's CommonJS code `require`s. Node 24 does that
+// natively; jest does it only where node:vm's SourceTextModule exists, which that flag enables (its
+// ExperimentalWarning is silenced there). Only jest's own module loader needs it, not telegate.
 /** @type {import('jest').Config} */
 module.exports = {
   testEnvironment: 'node',

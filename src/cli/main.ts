@@ -4,7 +4,7 @@
  *
  * `serve` and `audit verify` are loaded on demand, so the policy commands a security engineer runs on a
  * laptop or in CI never load the HTTP stack (express, the proxy) or the audit machinery. That is a plain
- * `require`: under `module: node16` a dynamic `import()` stays an ES import, which jest cannot run in CJS.
+ * `require`: under `module: node20` a dynamic `import()` stays an ES import, which jest cannot run in CJS.
  */
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { LEVELS, type Level } from '../policy/types';

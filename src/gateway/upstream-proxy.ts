@@ -20,7 +20,6 @@
  */
 import type { Agent as HttpAgent, ClientRequest, IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
-import { parse as parseLegacyUrl } from 'node:url';
 import { createProxyMiddleware, type Plugin } from 'http-proxy-middleware';
 import { RELAYED_RESPONSE_HEADERS, isForbiddenRequestHeader } from './forbidden-headers';
 import { GatewayError, sendError } from './http-error';
@@ -164,14 +163,14 @@ export function createUpstreamProxy(origin: URL, agent: HttpAgent, timeoutMs: nu
       });
     });
 
-    proxyServer.on('error', (err: Error, req: IncomingMessage, res: ServerResponse | NodeJS.WritableStream) => {
-      const exchange = exchanges.get(req);
+    proxyServer.on('error', (err: Error, req?: IncomingMessage, res?: ServerResponse | NodeJS.WritableStream) => {
+      const exchange = req === undefined ? undefined : exchanges.get(req);
       if (!exchange || exchange.settled) return;
       const code = (err as NodeJS.ErrnoException).code ?? 'error';
       const outcome = exchange.timedOut
         ? failed(exchange, 'upstream-timeout', `the vendor did not answer within ${timeoutMs} ms`)
         : failed(exchange, 'upstream-unreachable', `the vendor could not be reached (${code})`);
-      if ('writeHead' in res) {
+      if (res !== undefined && 'writeHead' in res) {
         sendError(res, new GatewayError(exchange.timedOut ? 504 : 502, exchange.timedOut ? 'upstream-timeout' : 'upstream-unreachable', outcome.kind === 'error' ? outcome.detail : ''));
       }
       settle(exchange, outcome);
@@ -184,8 +183,8 @@ export function createUpstreamProxy(origin: URL, agent: HttpAgent, timeoutMs: nu
   };
 
   const middleware = createProxyMiddleware<IncomingMessage, ServerResponse>({
-    // Parsed here once: given the string, http-proxy runs this same url.parse on every request.
-    target: parseLegacyUrl(origin.origin),
+    // A URL, not its string: given a string, httpxy parses it again on every request.
+    target: new URL(origin.origin),
     agent,
     changeOrigin: true,
     xfwd: false,

@@ -142,6 +142,13 @@ describe('the telegate image, run read-only as non-root with the audit log on a 
     expect(home.stderr).toMatch(/Read-only file system/);
   });
 
+  it('runs Node.js 24, the line the tests ran on', async () => {
+    const inImage = (await podman('exec', name, 'node', '--version')).stdout.trim();
+    expect(inImage).toMatch(/^v24\./);
+    // The host's tests ran on this same major (scripts/node24.sh); the image must not lag behind them.
+    expect(inImage.split('.')[0]).toBe(process.version.split('.')[0]);
+  });
+
   it('answers /healthz on the admin port, and the image HEALTHCHECK reports healthy', async () => {
     expect(await send(`${adminUrl}/healthz`, 'GET', {})).toMatchObject({ status: 200 });
     const check = await podman('healthcheck', 'run', name);

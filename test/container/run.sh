@@ -63,6 +63,6 @@ stamp "host build in $((SECONDS - t)) s"
 
 t=$SECONDS
 status=0
-npx jest --config test/container/jest.config.js || status=$?
+npm run --silent jest -- --config test/container/jest.config.js || status=$?
 stamp "container test in $((SECONDS - t)) s; total $((SECONDS - started)) s (base image ${base_s} s, image build ${build_s} s)"
 exit $status
