@@ -145,7 +145,7 @@ export class PolicyRuntime {
     let agent = this.agents.get(upstream.origin);
     if (!agent) {
       // rejectUnauthorized is the default; stated because upstream TLS must be verified (SPEC §5).
-      // Never give these agents maxSockets: a queued request would be ended by http-proxy before
+      // Never give these agents maxSockets: a queued request would be ended by httpxy before
       // upstream-proxy.ts writes telegate's body into it.
       // An idle connection is closed after FREE_SOCKET_MS, below the 5 s idle limit common to vendor
       // front ends (Node, Go and many load balancers), so telegate seldom reuses one the vendor is

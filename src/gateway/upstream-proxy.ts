@@ -6,11 +6,11 @@
  * allow-listed headers plus the ones telegate sets (Host, Content-Type, Content-Length), nothing like
  * X-Forwarded-For (xfwd off), TLS is verified, and the URL is the route's target, never the client's.
  *
- * http-proxy copies every header of the incoming request into the upstream one, and skips its
- * `proxyReq` event (where the body is written) when the request carries `Expect`. So the incoming
- * headers are cut down to the allow-list BEFORE the proxy sees them: whatever path http-proxy takes, it
+ * httpxy (http-proxy-middleware 4's proxy, a fork of http-proxy) copies every header of the incoming
+ * request into the upstream one, and skips its `proxyReq` event (where the body is written) when the request carries `Expect`. So the incoming
+ * headers are cut down to the allow-list BEFORE the proxy sees them: whatever path httpxy takes, it
  * can only copy allowed names. A `proxyReq` whose headers already left is destroyed (fail closed).
- * The body is written in `proxyReq`, which http-proxy emits on the socket's tick, before it ends the
+ * The body is written in `proxyReq`, which httpxy emits on the socket's tick, before it ends the
  * request; an agent that queues requests (maxSockets) would break that order, so the agents must never
  * be given one (policy-runtime.ts).
  *
@@ -62,7 +62,7 @@ class Exchange implements Forwarding {
   readonly body: Buffer;
   readonly done: (outcome: UpstreamOutcome) => void;
   readonly started = performance.now();
-  /** Until the vendor's reply head arrives: http-proxy's proxyTimeout only notices silence. */
+  /** Until the vendor's reply head arrives: httpxy's proxyTimeout only notices silence. */
   deadline: NodeJS.Timeout | undefined = undefined;
   timedOut = false;
   settled = false;
@@ -225,7 +225,7 @@ export function createUpstreamProxy(origin: URL, agent: HttpAgent, timeoutMs: nu
   };
 }
 
-/** The request headers http-proxy may copy upstream: the policy's allow-list, never a forbidden name. */
+/** The request headers httpxy may copy upstream: the policy's allow-list, never a forbidden name. */
 function allowedHeaders(headers: IncomingHttpHeaders, allowList: readonly string[]): IncomingHttpHeaders {
   const kept: IncomingHttpHeaders = {};
   for (const name of allowList) {
