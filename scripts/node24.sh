@@ -54,5 +54,11 @@ if [ ! -x "$home/bin/node" ]; then
   mv -T "$work/node" "$home" 2>/dev/null || [ -x "$home/bin/node" ]
 fi
 
+# npm reads its global npmrc from the prefix of the Node it runs on. Keep the machine's (a registry mirror,
+# a CA file for a TLS-inspecting proxy, lockfile settings) when npm now runs on the cached Node instead.
+if [ -z "${NPM_CONFIG_GLOBALCONFIG:-}" ] && command -v node >/dev/null 2>&1; then
+  machine_npmrc="$(dirname "$(dirname "$(readlink -f "$(command -v node)")")")/etc/npmrc"
+  [ -f "$machine_npmrc" ] && export NPM_CONFIG_GLOBALCONFIG="$machine_npmrc"
+fi
 export PATH="$home/bin:$PATH"
 exec "$@"

@@ -85,6 +85,8 @@ export interface TelegateOptions {
   name?: string;
   /** Another checkout's `bin/telegate.js` (its dist/ built), to compare two builds; this one by default. */
   bin?: string;
+  /** Another Node.js binary, to compare runtimes; the one running the bench by default. */
+  node?: string;
 }
 
 export async function startTelegate(options: TelegateOptions): Promise<Target & { adminUrl: string; auditDir: string }> {
@@ -98,14 +100,16 @@ export async function startTelegate(options: TelegateOptions): Promise<Target & 
   const auditDir = path.join(dir, 'audit');
   // The request log goes to a file, as in production it goes to a collector, not into a pipe we must drain.
   const log = openSync(path.join(dir, 'telegate.log'), 'a');
-  const child = startChild('telegate', process.execPath, [...(options.nodeArgs ?? []), options.bin ?? TELEGATE_BIN, 'serve', '--config', config], {
+  const bin = options.bin ?? TELEGATE_BIN;
+  const child = startChild('telegate', options.node ?? process.execPath, [...(options.nodeArgs ?? []), bin, 'serve', '--config', config], {
     cwd: dir,
     stdio: ['ignore', log, 'pipe'],
     env: {
       PATH: process.env['PATH'] ?? '',
       TELEGATE_PORT: String(port),
       TELEGATE_ADMIN_PORT: String(adminPort),
-      TELEGATE_POLICIES: path.join(ROOT, 'policies'),
+      // The build's own packs: another checkout's engine may not read this one's policy language.
+      TELEGATE_POLICIES: path.resolve(path.dirname(bin), '..', 'policies'),
       TELEGATE_DATA_DIR: path.join(dir, 'data'),
       TELEGATE_AUDIT_DIR: auditDir,
       TELEGATE_LEVEL: '1',

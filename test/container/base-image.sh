@@ -41,10 +41,11 @@ ln -s ../lib/node_modules/npm/bin/npx-cli.js "$root/usr/local/bin/npx"
 # The official image's user, which Dockerfiles (ours included) name with `USER node`.
 chroot "$root" groupadd --gid 1000 node
 chroot "$root" useradd --uid 1000 --gid node --shell /bin/bash --create-home node
-# Where this machine's npm trusts its own CA bundle (a TLS-inspecting proxy in front of the registry), the
+# Where this machine's npm (or Node, through NODE_EXTRA_CA_CERTS) trusts its own CA bundle (a TLS-inspecting proxy in front of the registry), the
 # image's npm must trust it too, or `npm ci` in the build cannot reach the registry. npm's global config
 # only: telegate's own run-time trust store stays the image's.
 cafile="$(npm config get cafile 2>/dev/null || true)"
+if [ -z "$cafile" ] || [ "$cafile" = null ]; then cafile="${NODE_EXTRA_CA_CERTS:-}"; fi
 if [ -n "$cafile" ] && [ "$cafile" != null ] && [ -f "$cafile" ]; then
   install -D -m 0644 "$cafile" "$root/etc/ssl/certs/npm-build-ca.crt"
   mkdir -p "$root/usr/local/etc"
