@@ -180,8 +180,8 @@ export function createEgressHandler(deps: EgressDeps): (req: IncomingMessage, re
    */
   async function policyOutput(req: IncomingMessage, route: Route, level: 1 | 2): Promise<PolicyOutput> {
     const raw = await readRawBody(req, limits.bodyBytes);
-    const result = judge(route, level, await decodeBody(raw, header(req, 'content-encoding'), limits.inflatedBytes));
-    return { bytes: Buffer.from(serializeJson(result.body ?? {}), 'utf8'), dropped: result.dropped, hashed: result.hashed, unknown: result.unknown };
+    const { result, negativeZero } = judge(route, level, await decodeBody(raw, header(req, 'content-encoding'), limits.inflatedBytes));
+    return { bytes: Buffer.from(serializeJson(result.body ?? {}, { negativeZero }), 'utf8'), dropped: result.dropped, hashed: result.hashed, unknown: result.unknown };
   }
 
   async function appendDurably(fields: EgressFields): Promise<void> {
@@ -215,7 +215,8 @@ export function createEgressHandler(deps: EgressDeps): (req: IncomingMessage, re
     if (unknown) metrics.unknownFields.inc(on.unknownLabels, unknown);
   }
 
-  function judge(route: Route, level: 1 | 2, body: Buffer): TransformResult {
+  /** The policy's result, and whether the body held a -0 (the serializer must keep its sign). */
+  function judge(route: Route, level: 1 | 2, body: Buffer): { result: TransformResult; negativeZero: boolean } {
     const parsed = parseJson(body, { maxDepth: limits.depth, maxValues: limits.values });
     if (!parsed.ok) {
       const status = parsed.error.code === 'too-many-values' ? 413
@@ -226,7 +227,7 @@ export function createEgressHandler(deps: EgressDeps): (req: IncomingMessage, re
     if (value === null || typeof value !== 'object' || Array.isArray(value)) {
       throw new GatewayError(422, 'not-an-object', 'the body must be a JSON object, as every vendor endpoint sends');
     }
-    return transform(route.endpoint, level, value, deps.pseudonymizer);
+    return { result: transform(route.endpoint, level, value, deps.pseudonymizer), negativeZero: parsed.negativeZero };
   }
 }
 
