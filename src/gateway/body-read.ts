@@ -6,7 +6,9 @@
 import type { IncomingMessage } from 'node:http';
 import { GatewayError } from './http-error';
 
-export async function readRawBody(req: IncomingMessage, maxBytes: number): Promise<Buffer> {
+/** `signal`: the connection's cancellation (connection-gate.ts); its reason is the refusal to answer. */
+export async function readRawBody(req: IncomingMessage, maxBytes: number, signal?: AbortSignal): Promise<Buffer> {
+  if (signal?.aborted) throw cancelled(signal);
   const declared = req.headers['content-length'];
   if (declared !== undefined && Number(declared) > maxBytes) throw tooLarge(maxBytes);
   const chunks: Buffer[] = [];
@@ -29,7 +31,9 @@ export async function readRawBody(req: IncomingMessage, maxBytes: number): Promi
     };
     const onAborted = (): void => fail(new GatewayError(400, 'aborted', 'the client closed the connection before the body was complete'));
     const onError = (): void => fail(new GatewayError(400, 'aborted', 'the request body could not be read'));
+    const onCancel = (): void => fail(cancelled(signal!));
     const cleanup = (): void => {
+      signal?.removeEventListener('abort', onCancel);
       req.off('data', onData);
       req.off('end', onEnd);
       req.off('aborted', onAborted);
@@ -39,7 +43,12 @@ export async function readRawBody(req: IncomingMessage, maxBytes: number): Promi
     req.on('end', onEnd);
     req.on('aborted', onAborted);
     req.on('error', onError);
+    signal?.addEventListener('abort', onCancel, { once: true });
   });
+}
+
+function cancelled(signal: AbortSignal): GatewayError {
+  return signal.reason instanceof GatewayError ? signal.reason : new GatewayError(400, 'connection-error', 'the connection was refused while this request was read');
 }
 
 function tooLarge(maxBytes: number): GatewayError {

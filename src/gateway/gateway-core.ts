@@ -24,7 +24,9 @@ import { createLogger } from './logger';
 import { createMetrics, type GatewayMetrics } from './metrics';
 import type { SiblingEnds } from './loop-guard';
 import { PolicyRuntime, type RuntimeOptions, type RuntimeSnapshot } from './policy-runtime';
-import { refuseOutsideRequests } from './refused-connections';
+import { answerAndClose, refuseOutsideRequests } from './refused-connections';
+import { ConnectionGates, type RequestSlot } from './connection-gate';
+import { framingProblem } from './framing-check';
 
 export class StartError extends Error {
   constructor(readonly errors: string[]) {
@@ -63,6 +65,13 @@ export interface GatewayCore {
 }
 
 const HEADERS_TIMEOUT_MS = 15_000;
+/**
+ * The egress listener's parser settings. insecureHTTPParser false explicitly: it beats a global
+ * --insecure-http-parser (NODE_OPTIONS), which would turn on every llhttp leniency. requireHostHeader
+ * false: framing-check.ts refuses a missing Host itself, with a reason and in the request's turn.
+ * Timeouts are checked every connectionsCheckingInterval (default 30 s): 1 s makes headersTimeout mean 15 s.
+ */
+const STRICT_SERVER = { connectionsCheckingInterval: 1_000, insecureHTTPParser: false, requireHostHeader: false } as const;
 /** A whole request (headers and body) must arrive within this: a trickling client cannot hold a socket. */
 const REQUEST_TIMEOUT_MS = 120_000;
 export const DEFAULT_GRACE_MS = 10_000;
@@ -147,35 +156,35 @@ export async function startCore(config: GatewayConfig, options: CoreOptions = {}
   // A plain handler, not an express app: the listener has one route-less handler, and express would
   // only add its router walk and a prototype swap of req and res to every request (a measured share of
   // the small-batch CPU profile). The admin port, with its several routes, keeps express.
-  const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
-    // Origin-form only: `GET http://elsewhere/ HTTP/1.1` asks a forward proxy, which telegate is not.
-    if (!req.url?.startsWith('/')) {
-      metrics.rejections.inc({ reason: 'absolute-form' });
-      sendError(res, new GatewayError(400, 'absolute-form', 'telegate is not a forward proxy: request targets must be paths', { connection: 'close' }));
-      return;
-    }
+  const serve = (req: IncomingMessage, res: ServerResponse, slot: RequestSlot): void => {
     const looped = runtime.loopGuard.comesBack(req.socket);
     if (looped === true) return refuseLoop(res);
     handlers++;
     if (looped === false) {
-      void handle(req, res).finally(() => { handlers--; });
+      void handle(req, res, slot).finally(() => { handlers--; });
       return;
     }
     // A connection from this host that only a sibling worker can place: asked once per connection.
-    void looped.then((yes) => (yes ? refuseLoop(res) : handle(req, res))).finally(() => { handlers--; });
+    void looped.then((yes) => (yes ? refuseLoop(res) : handle(req, res, slot))).finally(() => { handlers--; });
   };
   const refuseLoop = (res: ServerResponse): void => {
     metrics.rejections.inc({ reason: 'loop-detected' });
     logger.error({ upstream_loop: true }, 'a forwarded request came back to telegate: the vendor\'s host resolves to telegate itself; fix the gateway\'s DNS');
     sendError(res, new GatewayError(508, 'loop-detected', 'telegate received its own forwarded request: the vendor\'s host name resolves to telegate'));
   };
-  // Timeouts are checked every connectionsCheckingInterval (default 30 s): 1 s makes headersTimeout mean 15 s.
-  const serverOptions = { connectionsCheckingInterval: 1_000 };
-  const server: Server = tls ? createHttpsServer({ ...tls, ...serverOptions }, onRequest) : createHttpServer(serverOptions, onRequest);
+  // Strict framing (SPEC §5): one request at a time per connection, heads checked before anything is judged.
+  const gates = new ConnectionGates({
+    serve, checkHead: framingProblem, answerRaw: answerAndClose,
+    refused: (code) => metrics.rejections.inc({ reason: code }),
+  });
+  const server: Server = tls ? createHttpsServer({ ...tls, ...STRICT_SERVER }, (req, res) => gates.admit(req, res)) : createHttpServer(STRICT_SERVER, (req, res) => gates.admit(req, res));
+  server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => gates.admit(req, res, true));
   server.headersTimeout = HEADERS_TIMEOUT_MS;
   server.maxConnections = config.limits.connections;
   server.requestTimeout = REQUEST_TIMEOUT_MS;
-  refuseOutsideRequests(server, metrics);
+  // Every header line reaches rawHeaders, where framing-check.ts looks for a second Host or Transfer-Encoding.
+  server.maxHeadersCount = 0;
+  refuseOutsideRequests(server, gates);
 
   try {
     await listen(server, config.listen.port, config.listen.host);
@@ -204,6 +213,7 @@ export async function startCore(config: GatewayConfig, options: CoreOptions = {}
     policySet: () => (runtime.loaded ? runtime.snapshot.policySet : undefined),
     close(graceMs = DEFAULT_GRACE_MS) {
       closing ??= (async () => {
+        gates.drain();
         const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
         server.closeIdleConnections();
         // 1. Let what is in flight finish: handlers, and exchanges whose vendor has not answered yet.
