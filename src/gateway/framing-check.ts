@@ -13,8 +13,8 @@
  * - a target that is not a path (absolute-form, authority-form, `*`): routing is by path and Host only;
  * - an `Expect` other than 100-continue (Node would answer 417 itself, without closing or a reason).
  *
- * The header lines are read from `rawHeaders`, as sent: the server keeps all of them (maxHeadersCount 0),
- * so a line past Node's default count of 2,000 cannot hide from this check while llhttp still frames by it.
+ * The header lines are read from `rawHeaders`, as sent. No line can hide from it: a head with more lines
+ * than the server keeps (maxHeadersCount, 2,000) is refused by the parser itself (431).
  */
 import type { IncomingMessage } from 'node:http';
 import { GatewayError } from './http-error';

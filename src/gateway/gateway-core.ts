@@ -182,8 +182,6 @@ export async function startCore(config: GatewayConfig, options: CoreOptions = {}
   server.headersTimeout = HEADERS_TIMEOUT_MS;
   server.maxConnections = config.limits.connections;
   server.requestTimeout = REQUEST_TIMEOUT_MS;
-  // Every header line reaches rawHeaders, where framing-check.ts looks for a second Host or Transfer-Encoding.
-  server.maxHeadersCount = 0;
   refuseOutsideRequests(server, gates);
 
   try {

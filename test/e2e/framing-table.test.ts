@@ -20,7 +20,11 @@
  * either accepting or refusing a spelling, the row says which the gateway does and why that is safe.
  */
 import { randomUUID } from 'node:crypto';
-import { startTestGateway, type TestGateway } from '../helpers/gateway-harness';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { POLICIES, TEST_HASH_KEY, startTestGateway, type TestGateway } from '../helpers/gateway-harness';
+import { spawnGateway, type GatewayProcess } from '../helpers/gateway-process';
 import { egressRecords, readAuditRecords, type ReadRecord } from '../helpers/audit-records';
 import { converse, type ConversationStep, type RawReply } from '../helpers/raw-http';
 import { startStandInVendor, type StandInVendor } from '../helpers/stand-in-vendor';
@@ -82,7 +86,7 @@ function oneChunk(body: string, extension = ''): string {
 
 const close = { close: true };
 const GARBAGE = 'GARBAGE\x01\x02 not http\r\n\r\n';
-/** 2,000 harmless header lines: Node's default maxHeadersCount would drop every line after them. */
+/** 2,000 harmless header lines: a line after them must neither hide from the checks nor be judged. */
 const MANY_HEADERS = 'a:b\r\n'.repeat(2000);
 
 const rows: Row[] = [
@@ -123,7 +127,8 @@ const rows: Row[] = [
   // SPEC §5: Transfer-Encoding on HTTP/1.0 (RFC 9112 §6.1: faulty framing) -> 400, closed.
   { name: 'HTTP/1.0 + chunked, then a second request in the same write', send: (b) => [chunked(b[0], 'chunked', { version: '1.0' }) + post(b[1])], replies: ['400 bad-framing'], forwarded: [], records: [] },
   { name: 'HTTP/1.0 + chunked + Content-Length', send: (b) => [post(b[0], { version: '1.0', headers: 'Transfer-Encoding: chunked\r\n' })], replies: ['400 bad-framing'], forwarded: [], records: [] },
-  { name: 'HTTP/1.0 + chunked after 2,000 other header lines', send: (b) => [chunked(b[0], 'chunked', { version: '1.0', headers: MANY_HEADERS })], replies: ['400 bad-framing'], forwarded: [], records: [] },
+  // More header lines than the gateway keeps (2,000) is a refusal of its own: no line can hide behind them.
+  { name: 'HTTP/1.0 + chunked after 2,000 other header lines', send: (b) => [chunked(b[0], 'chunked', { version: '1.0', headers: MANY_HEADERS })], replies: ['431 headers-too-large'], forwarded: [], records: [] },
   // SPEC §5: any transfer coding other than a final chunked -> 501 (RFC 9112 §6.1: a coding not understood).
   { name: 'Transfer-Encoding: gzip, chunked', send: (b) => [chunked(b[0], 'gzip, chunked')], replies: ['501 unsupported-transfer-coding'], forwarded: [], records: [] },
   { name: 'Transfer-Encoding: chunked, gzip (chunked not final)', send: (b) => [chunked(b[0], 'chunked, gzip')], replies: ['501 unsupported-transfer-coding'], forwarded: [], records: [] },
@@ -167,7 +172,7 @@ const rows: Row[] = [
 
   // --- E. Host and the target (SPEC §5: two Host lines or a Host disagreeing with an absolute target: 400) -
   { name: 'two Host lines', send: (b) => [post(b[0], { headers: 'Host: evil.example\r\n' })], replies: ['400 bad-host'], forwarded: [], records: [] },
-  { name: 'a second Host line after 2,000 other header lines', send: (b) => [post(b[0], { headers: `${MANY_HEADERS}Host: evil.example\r\n` })], replies: ['400 bad-host'], forwarded: [], records: [] },
+  { name: 'a second Host line after 2,000 other header lines', send: (b) => [post(b[0], { headers: `${MANY_HEADERS}Host: evil.example\r\n` })], replies: ['431 headers-too-large'], forwarded: [], records: [] },
   // RFC 9112 §3.2: an HTTP/1.1 request without Host MUST be answered 400.
   { name: 'HTTP/1.1 without Host', send: (b) => [post(b[0], { host: null })], replies: ['400 bad-host'], forwarded: [], records: [] },
   // SPEC §5: absolute-form targets are refused, whatever Host says.
@@ -292,5 +297,41 @@ describe('strict framing: the instance, the vendor and the audit log agree on ev
     await new Promise((resolve) => setTimeout(resolve, 500));
     expect(vendor.received.length - vendorAtStart).toBe(expectedVendorTotal);
     expect(egressRecords(await readAuditRecords(gw.auditDir)).length - recordsAtStart).toBe(expectedRecordTotal);
+  });
+});
+
+describe('a global --insecure-http-parser does not loosen the egress listener', () => {
+  // An operator's NODE_OPTIONS (or a base image's) could turn on every llhttp leniency process-wide;
+  // the listener passes insecureHTTPParser: false itself, which wins over the flag.
+  let dir: string;
+  let lenient: GatewayProcess | undefined;
+
+  beforeAll(async () => {
+    dir = await mkdtemp(path.join(tmpdir(), 'telegate-framing-'));
+    lenient = await spawnGateway({
+      NODE_OPTIONS: '--insecure-http-parser',
+      TELEGATE_AUDIT_DIR: path.join(dir, 'audit'), TELEGATE_DATA_DIR: path.join(dir, 'data'), TELEGATE_POLICIES: POLICIES,
+      TELEGATE_HASH_KEY: TEST_HASH_KEY, TELEGATE_LEVEL_CODER: '2', TELEGATE_UPSTREAM_CODER: vendor.url,
+    });
+  });
+
+  afterAll(async () => {
+    lenient?.child.kill('SIGTERM');
+    if (lenient) await lenient.exited;
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  // A plain Node server under --insecure-http-parser accepts the first three and leaves the fourth unanswered.
+  test.each([
+    ['an obs-fold continuation line', (body: string) => post(body, { headers: 'X-A: a\r\n b\r\n' }), '400 bad-request'],
+    ['bare LF line endings', (body: string) => post(body).replace(/\r\n/g, '\n'), '400 bad-request'],
+    ['NUL in a header value', (body: string) => post(body, { headers: 'X-A: a\x00b\r\n' }), '400 bad-request'],
+    ['Transfer-Encoding: chunked<TAB>', (body: string) => chunked(body, 'chunked\t'), '501 unsupported-transfer-coding'],
+  ])('%s is still refused, and nothing is forwarded', async (_name, request, refusal) => {
+    const before = vendor.received.length;
+    const conversation = await converse(lenient!.url, [request(JSON.stringify({ deployment_id: randomUUID() }))]);
+    expect(conversation.replies.map(label)).toEqual([refusal]);
+    expect(conversation.closedByServer).toBe(true);
+    expect(vendor.received.length).toBe(before);
   });
 });
