@@ -64,6 +64,11 @@ export interface AuditWriterOptions {
    * appended while a new process may already be recovering the chain. Undefined: always the owner.
    */
   owner?: () => boolean;
+  /**
+   * How long to wait for the chain's lock when another process holds it (chain-lock.ts), before the
+   * open fails naming the holder. 0 (the default): fail at once.
+   */
+  lockWaitMs?: number;
 }
 
 export interface AuditWriter {

@@ -64,3 +64,23 @@ async function spawnOnce(env: Record<string, string>, timeoutMs: number): Promis
   }
   return { child, url: `http://127.0.0.1:${port}`, adminUrl, output: () => output, exited };
 }
+
+/**
+ * Runs `telegate serve` that is expected to refuse to start: waits for it to exit (at most `timeoutMs`,
+ * then kills it) and returns its exit code and everything it printed.
+ */
+export async function runRefusedGateway(env: Record<string, string>, timeoutMs = 20_000): Promise<{ code: number | string; output: string }> {
+  const port = await freePort();
+  const adminPort = await freePort();
+  const child = spawn(process.execPath, [BIN, 'serve'], {
+    env: { PATH: process.env['PATH'] ?? '', TELEGATE_PORT: String(port), TELEGATE_ADMIN_PORT: String(adminPort), ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout?.on('data', (c: Buffer) => { output += c.toString('utf8'); });
+  child.stderr?.on('data', (c: Buffer) => { output += c.toString('utf8'); });
+  const killer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+  const code = await new Promise<number | string>((resolve) => child.on('exit', (c, signal) => resolve(c ?? signal ?? 'unknown')));
+  clearTimeout(killer);
+  return { code, output };
+}
