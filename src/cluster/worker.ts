@@ -84,7 +84,7 @@ export async function runWorker(config: GatewayConfig, worker: number, env: Node
   registry = core.metrics.registry;
   send({ type: 'telegate:opened' });
   if (stopAsked !== undefined) stop(stopAsked);
-  else send({ type: 'telegate:started', url: core.url });
+  else send({ type: 'telegate:started', url: core.url, urls: core.urls });
   const code = await finished;
   process.off('message', onMessage);
   return code;

@@ -53,8 +53,10 @@ export interface CoreOptions {
 export type ReloadOutcome = { ok: boolean; errors?: string[] };
 
 export interface GatewayCore {
-  /** e.g. http://127.0.0.1:8080 (https when listen.tls is set) */
+  /** The first listener's URL, e.g. http://127.0.0.1:8080 (https when it has tls). */
   url: string;
+  /** Every listener's URL, in the order of `listen`. */
+  urls: string[];
   metrics: GatewayMetrics;
   audit: FileAuditWriter;
   logger: Logger;
@@ -108,7 +110,7 @@ export async function startCore(config: GatewayConfig, options: CoreOptions = {}
   }
   if (!config.audit.fsync) logger.warn('audit.fsync is off: records are not durable before requests are forwarded (write-ahead guarantee off)');
 
-  const tls = config.listen.tls ? { cert: await readFile(config.listen.tls.cert), key: await readFile(config.listen.tls.key) } : undefined;
+  const tlsOf = await Promise.all(config.listen.map(async (l) => (l.tls ? { cert: await readFile(l.tls.cert), key: await readFile(l.tls.key) } : undefined)));
 
   let audit: FileAuditWriter;
   try {
@@ -180,22 +182,28 @@ export async function startCore(config: GatewayConfig, options: CoreOptions = {}
     serve, checkHead: framingProblem, answerRaw: answerAndClose,
     refused: (code) => metrics.rejections.inc({ reason: code }),
   });
-  const server: Server = tls ? createHttpsServer({ ...tls, ...STRICT_SERVER }, (req, res) => gates.admit(req, res)) : createHttpServer(STRICT_SERVER, (req, res) => gates.admit(req, res));
-  server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => gates.admit(req, res, true));
-  server.headersTimeout = HEADERS_TIMEOUT_MS;
-  server.maxConnections = config.limits.connections;
-  server.requestTimeout = REQUEST_TIMEOUT_MS;
-  refuseOutsideRequests(server, gates);
+  // Every listener (plain HTTP and TLS side by side) is the same server: the same gates, handler, limits
+  // and loop guard; only the transport differs.
+  const servers: Server[] = tlsOf.map((tls) => {
+    const server: Server = tls ? createHttpsServer({ ...tls, ...STRICT_SERVER }, (req, res) => gates.admit(req, res)) : createHttpServer(STRICT_SERVER, (req, res) => gates.admit(req, res));
+    server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => gates.admit(req, res, true));
+    server.headersTimeout = HEADERS_TIMEOUT_MS;
+    // Per listener: each port has its own budget of connections.
+    server.maxConnections = config.limits.connections;
+    server.requestTimeout = REQUEST_TIMEOUT_MS;
+    refuseOutsideRequests(server, gates);
+    return server;
+  });
 
   try {
-    await listen(server, config.listen.port, config.listen.host);
+    for (const [i, server] of servers.entries()) await listen(server, config.listen[i]!.port, config.listen[i]!.host);
   } catch (error) {
-    server.close();
+    for (const server of servers) server.close();
     await audit.close();
     runtime.close();
     throw new StartError([`cannot listen: ${error instanceof Error ? error.message : String(error)}`]);
   }
-  const url = `${tls ? 'https' : 'http'}://${hostForUrl(server.address() as AddressInfo)}`;
+  const urls = servers.map((server, i) => `${tlsOf[i] ? 'https' : 'http'}://${hostForUrl(server.address() as AddressInfo)}`);
 
   const readiness = (): ReadinessReport => {
     const snapshot = runtime.loaded ? runtime.snapshot : undefined;
@@ -210,19 +218,19 @@ export async function startCore(config: GatewayConfig, options: CoreOptions = {}
 
   let closing: Promise<void> | undefined;
   return {
-    url, metrics, audit, logger, reload, readiness,
+    url: urls[0]!, urls, metrics, audit, logger, reload, readiness,
     policySet: () => (runtime.loaded ? runtime.snapshot.policySet : undefined),
     close(graceMs = DEFAULT_GRACE_MS) {
       closing ??= (async () => {
         gates.drain();
-        const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
-        server.closeIdleConnections();
+        const stopped = Promise.all(servers.map((server) => new Promise<void>((resolve) => server.close(() => resolve()))));
+        for (const server of servers) server.closeIdleConnections();
         // 1. Let what is in flight finish: handlers, and exchanges whose vendor has not answered yet.
         await waitUntil(() => handlers === 0 && runtime.activeExchanges === 0, graceMs);
         // 2. Past the grace period: end the exchanges still waiting (their outcome: shutdown) and the
         //    connections still open (a client still uploading: its handler records the request as aborted).
         runtime.abortExchanges();
-        server.closeAllConnections();
+        for (const server of servers) server.closeAllConnections();
         // 3. Those records are appended before the log is closed, so every request keeps its records.
         await waitUntil(() => handlers === 0, SHUTDOWN_RECORD_WAIT_MS);
         await stopped;

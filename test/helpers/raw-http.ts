@@ -4,6 +4,7 @@
  * whatever arrives until the server closes the connection (or the exchange's first reply is complete).
  */
 import { connect, type Socket } from 'node:net';
+import { connect as tlsConnect } from 'node:tls';
 
 export interface RawReply {
   status: number;
@@ -47,6 +48,15 @@ function dechunk(bytes: Buffer): { body: Buffer; complete: boolean } {
     parts.push(bytes.subarray(lineEnd + 2, lineEnd + 2 + size));
     at = lineEnd + 2 + size + 2;
   }
+}
+
+/** Opens a TLS connection to the origin of `url`, verifying its certificate for `servername`. */
+export function openTlsSocket(url: string, tls: { ca: Buffer; servername: string }): Promise<Socket> {
+  const { hostname, port } = new URL(url);
+  return new Promise((resolve, reject) => {
+    const socket = tlsConnect({ host: hostname, port: Number(port), ca: tls.ca, servername: tls.servername }, () => { socket.off('error', reject); resolve(socket); });
+    socket.once('error', reject);
+  });
 }
 
 /** Opens a connection to the origin of `url`. */
@@ -185,8 +195,15 @@ export interface Conversation {
  * which the connection is closed here and `closedByServer` is false). Writes the server no longer takes
  * (it closed early) are dropped: what counts is what it answered.
  */
-export async function converse(url: string, steps: readonly ConversationStep[], timeoutMs = 10_000): Promise<Conversation> {
-  const socket = await openSocket(url);
+export interface ConverseOptions {
+  timeoutMs?: number;
+  /** Speak over TLS (an https listener): the CA to trust and the name to ask for. */
+  tls?: { ca: Buffer; servername: string };
+}
+
+export async function converse(url: string, steps: readonly ConversationStep[], options: ConverseOptions = {}): Promise<Conversation> {
+  const timeoutMs = options.timeoutMs ?? 10_000;
+  const socket = options.tls ? await openTlsSocket(url, options.tls) : await openSocket(url);
   const chunks: Buffer[] = [];
   let closed = false;
   let closedByServer = false;
