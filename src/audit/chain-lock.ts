@@ -30,6 +30,21 @@ export interface LockHolder {
   host: string;
   /** ISO 8601 UTC: when it took the lock. */
   since: string;
+  /** A worker's supervising process (src/cluster): while it lives, the worker is a live writer. */
+  supervisor?: number;
+}
+
+export interface LockOptions {
+  /** Recorded in the holder file: the pid of the process supervising this writer (a worker's). */
+  supervisor?: number;
+  /**
+   * How long to wait when the holder is an orphaned worker: on this host, its supervisor gone. Such a
+   * worker ends as soon as its event loop sees the channel to the dead supervisor closed (src/cluster),
+   * and a supervisor started again at once must not fail because of it. Any other holder is a live
+   * writer: refused at once.
+   */
+  orphanWaitMs?: number;
+  now?: () => Date;
 }
 
 export interface ChainLock {
@@ -52,20 +67,31 @@ export function chainName(replica: string | null): string {
 }
 
 /**
- * Takes the chain's lock, waiting up to `waitMs` for a holder to go (a worker whose supervisor was
- * killed ends within moments). Throws AuditError `audit-locked`, naming the holder, if it stays held.
+ * Takes the chain's lock. Throws AuditError `audit-locked`, naming the holder, while another writer
+ * holds it, after waiting up to `orphanWaitMs` if that writer is an orphaned worker about to end.
  */
-export async function lockChain(dir: string, replica: string | null, waitMs = 0, now: () => Date = () => new Date()): Promise<ChainLock> {
-  const deadline = Date.now() + waitMs;
+export async function lockChain(dir: string, replica: string | null, options: LockOptions = {}): Promise<ChainLock> {
+  const deadline = Date.now() + (options.orphanWaitMs ?? 0);
   for (;;) {
-    const attempt = tryLock(dir, chainName(replica), now);
+    const attempt = tryLock(dir, chainName(replica), options);
     if ('release' in attempt) return attempt;
-    if (Date.now() >= deadline) throw heldBy(dir, chainName(replica), attempt.holder);
+    if (Date.now() >= deadline || !isOrphan(attempt.holder)) throw heldBy(dir, chainName(replica), attempt.holder);
     await new Promise((resolve) => setTimeout(resolve, RETRY_MS));
   }
 }
 
-function tryLock(dir: string, chain: string, now: () => Date): ChainLock | { holder: LockHolder | undefined } {
+/** A worker on this host whose supervisor is gone (signal 0 says no such process). */
+function isOrphan(holder: LockHolder | undefined): boolean {
+  if (holder?.supervisor === undefined || holder.host !== hostname()) return false;
+  try {
+    process.kill(holder.supervisor, 0);
+    return false;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'ESRCH';
+  }
+}
+
+function tryLock(dir: string, chain: string, options: LockOptions): ChainLock | { holder: LockHolder | undefined } {
   const folder = path.join(dir, LOCK_FOLDER);
   const file = path.join(folder, `${chain}.lock`);
   let db: DatabaseSync;
@@ -86,7 +112,10 @@ function tryLock(dir: string, chain: string, now: () => Date): ChainLock | { hol
     if (typeof errcode === 'number' && BUSY_CODES.has(errcode)) return { holder: readHolder(folder, chain) };
     throw new AuditError('audit-lock', `cannot lock ${file} (does this file system support locks?): ${err instanceof Error ? err.message : String(err)}`, { cause: err });
   }
-  const holder: LockHolder = { pid: process.pid, host: hostname(), since: now().toISOString() };
+  const holder: LockHolder = {
+    pid: process.pid, host: hostname(), since: (options.now ?? (() => new Date()))().toISOString(),
+    ...(options.supervisor === undefined ? {} : { supervisor: options.supervisor }),
+  };
   try {
     writeHolder(folder, chain, holder);
   } catch (err) {
@@ -115,7 +144,7 @@ function readHolder(folder: string, chain: string): LockHolder | undefined {
   try {
     const parsed = JSON.parse(readFileSync(path.join(folder, `${chain}.holder`), 'utf8')) as Partial<LockHolder>;
     if (typeof parsed.pid === 'number' && typeof parsed.host === 'string' && typeof parsed.since === 'string') {
-      return { pid: parsed.pid, host: parsed.host, since: parsed.since };
+      return { pid: parsed.pid, host: parsed.host, since: parsed.since, ...(typeof parsed.supervisor === 'number' ? { supervisor: parsed.supervisor } : {}) };
     }
   } catch {
     // missing or unreadable: the holder is unknown
@@ -125,7 +154,7 @@ function readHolder(folder: string, chain: string): LockHolder | undefined {
 
 function heldBy(dir: string, chain: string, holder: LockHolder | undefined): AuditError {
   const who = holder
-    ? `telegate pid ${holder.pid} on host ${holder.host}, since ${holder.since}`
+    ? `telegate pid ${holder.pid}${holder.supervisor === undefined ? '' : ` (a worker of pid ${holder.supervisor})`} on host ${holder.host}, since ${holder.since}`
     : 'another process (its holder file is missing)';
   return new AuditError('audit-locked',
     `the audit chain "${chain}" in ${dir} is being written by ${who}. One process writes a chain: stop that one, or give this gateway a replica id of its own (audit.replica, TELEGATE_AUDIT_REPLICA)`);

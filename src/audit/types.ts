@@ -65,10 +65,12 @@ export interface AuditWriterOptions {
    */
   owner?: () => boolean;
   /**
-   * How long to wait for the chain's lock when another process holds it (chain-lock.ts), before the
-   * open fails naming the holder. 0 (the default): fail at once.
+   * A worker's supervising process: recorded beside the chain's lock (chain-lock.ts), so that a writer
+   * finding the lock held can tell an orphaned worker, about to end, from a live gateway.
    */
-  lockWaitMs?: number;
+  supervisor?: number;
+  /** How long to wait for the chain's lock while its holder is an orphaned worker; 0 (default): not at all. */
+  orphanWaitMs?: number;
 }
 
 export interface AuditWriter {

@@ -212,7 +212,10 @@ export async function openAuditWriter(options: AuditWriterOptions, seams: Writer
   const now = options.now ?? (() => new Date());
   // Before the chain's end is even read: recovery truncates a torn line, which must never happen under a
   // writer that is still appending.
-  const lock = await lockChain(options.dir, replica, options.lockWaitMs ?? 0, now);
+  const lock = await lockChain(options.dir, replica, {
+    now, ...(options.supervisor === undefined ? {} : { supervisor: options.supervisor }),
+    ...(options.orphanWaitMs === undefined ? {} : { orphanWaitMs: options.orphanWaitMs }),
+  });
   seams.lockTaken?.(lock);
   try {
     const end = await recoverChainEnd(await listChainFiles(options.dir, replica));

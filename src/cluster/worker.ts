@@ -15,12 +15,12 @@ import type { SiblingEnds } from '../gateway/loop-guard';
 import { isToWorker, type FromWorker } from './messages';
 
 /**
- * How long a starting worker waits for its chain's lock. The previous holder is this slot's worker that
- * just crashed (the kernel freed its lock as it died) or, after the supervisor itself was killed and
- * started again, an orphan of the old one that exits as soon as its event loop sees the channel closed.
- * A second gateway on the same chains fails after this wait, naming the holder.
+ * How long a starting worker waits for its chain's lock while the holder is an orphan: a worker of a
+ * supervisor that was killed and started again at once, which exits as soon as its event loop sees the
+ * channel closed (a worker judging a large body sees it later). A worker that crashed holds nothing (the
+ * kernel freed its lock), and a live gateway's worker is refused at once, naming it.
  */
-const LOCK_WAIT_MS = 5_000;
+const ORPHAN_WAIT_MS = 30_000;
 
 /** The environment variable that tells a forked process which worker it is (set by the supervisor only). */
 export const WORKER_ENV = 'TELEGATE_CLUSTER_WORKER';
@@ -74,7 +74,7 @@ export async function runWorker(config: GatewayConfig, worker: number, env: Node
   try {
     core = await startCore(
       { ...config, audit: { ...config.audit, replica: workerReplicaId(config.audit.replica, worker) } },
-      { env, logBindings: { worker }, loopSiblings: siblingEnds(), auditOwner: stillSupervised(), auditLockWaitMs: LOCK_WAIT_MS },
+      { env, logBindings: { worker }, loopSiblings: siblingEnds(), auditOwner: stillSupervised(), auditLock: { supervisor: process.ppid, orphanWaitMs: ORPHAN_WAIT_MS } },
     );
   } catch (error) {
     send({ type: 'telegate:start-failed', errors: error instanceof StartError ? error.errors : [error instanceof Error ? error.message : String(error)] });

@@ -46,8 +46,8 @@ export interface CoreOptions {
   loopSiblings?: SiblingEnds;
   /** With several workers: whether this worker still owns its audit chain (its supervisor is alive). */
   auditOwner?: () => boolean;
-  /** How long to wait for the audit chain's lock while another process holds it (a worker: its predecessor may still be exiting). */
-  auditLockWaitMs?: number;
+  /** With several workers: the supervisor's pid and how long to wait for an orphaned predecessor's chain lock (chain-lock.ts). */
+  auditLock?: { supervisor: number; orphanWaitMs: number };
 }
 
 export type ReloadOutcome = { ok: boolean; errors?: string[] };
@@ -118,7 +118,7 @@ export async function startCore(config: GatewayConfig, options: CoreOptions = {}
       dir: config.audit.dir, maxFileBytes: config.audit.max_file_bytes, fsync: config.audit.fsync,
       ...(config.audit.replica === undefined ? {} : { replica: config.audit.replica }),
       ...(options.auditOwner ? { owner: options.auditOwner } : {}),
-      ...(options.auditLockWaitMs === undefined ? {} : { lockWaitMs: options.auditLockWaitMs }),
+      ...(options.auditLock ?? {}),
     }, options.auditSeams);
   } catch (error) {
     runtime.close();

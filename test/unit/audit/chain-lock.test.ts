@@ -4,6 +4,7 @@
  * same folder are not affected; a closed writer's lock is free again. Across processes and after a
  * SIGKILL: test/e2e/one-writer-per-chain.test.ts.
  */
+import { spawn } from 'node:child_process';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import path from 'node:path';
@@ -16,10 +17,17 @@ beforeEach(async () => { dir = await tempDir(); });
 afterEach(async () => { await removeDir(dir); });
 
 const since = new Date('2026-03-01T10:00:00.000Z');
-const open = (replica?: string, lockWaitMs?: number) => openAuditWriter({
+const open = (replica?: string, lock: { supervisor?: number; orphanWaitMs?: number } = {}) => openAuditWriter({
   dir, maxFileBytes: 1 << 20, fsync: true, now: () => since,
-  ...(replica === undefined ? {} : { replica }), ...(lockWaitMs === undefined ? {} : { lockWaitMs }),
+  ...(replica === undefined ? {} : { replica }), ...lock,
 });
+
+/** The pid of a process that has ended: a supervisor that is gone. */
+async function deadPid(): Promise<number> {
+  const child = spawn(process.execPath, ['-e', '']);
+  await new Promise((resolve) => child.on('exit', resolve));
+  return child.pid!;
+}
 
 test('a second writer on the same chain is refused, naming the holder, and writes nothing', async () => {
   const first = await open();
@@ -64,21 +72,31 @@ test('a closed writer leaves its chain free; the next writer continues it', asyn
   expect(records.map((r) => r.seq)).toEqual([0, 1, 2, 3, 4, 5]);
 });
 
-test('a writer told to wait gets the chain once the holder closes', async () => {
-  const first = await open();
-  const waiting = open(undefined, 5_000);
+test('a worker whose supervisor is gone (an orphan, about to end) is waited for: the next writer gets the chain once it goes', async () => {
+  const orphan = await open(undefined, { supervisor: await deadPid() });
+  const waiting = open(undefined, { orphanWaitMs: 10_000 });
   await new Promise((r) => setTimeout(r, 250));
-  await first.close();
+  await orphan.close();
   const second = await waiting;
   await second.close();
 });
 
-test('a writer told to wait still fails, naming the holder, when the holder stays', async () => {
-  const first = await open();
+test('an orphan that stays is waited for at most orphanWaitMs, then named', async () => {
+  const supervisor = await deadPid();
+  const orphan = await open(undefined, { supervisor });
   const started = Date.now();
-  await expect(open(undefined, 300)).rejects.toMatchObject({ code: 'audit-locked' });
+  const error = await open(undefined, { orphanWaitMs: 300 }).then(() => undefined, (e: unknown) => e);
   expect(Date.now() - started).toBeGreaterThanOrEqual(300);
-  await first.close();
+  expect(error).toMatchObject({ code: 'audit-locked', message: expect.stringContaining(`pid ${process.pid} (a worker of pid ${supervisor})`) });
+  await orphan.close();
+});
+
+test('a worker whose supervisor lives is a live writer: refused at once, even by a writer that would wait for an orphan', async () => {
+  const live = await open(undefined, { supervisor: process.pid });
+  const started = Date.now();
+  await expect(open(undefined, { orphanWaitMs: 10_000 })).rejects.toMatchObject({ code: 'audit-locked' });
+  expect(Date.now() - started).toBeLessThan(5_000);
+  await live.close();
 });
 
 test('the lock and holder files are private (0700 folder, 0600 files) and are not chain files', async () => {
