@@ -4,11 +4,12 @@
  * cannot make the gateway buffer more than the limit.
  */
 import type { IncomingMessage } from 'node:http';
+import type { Cancellation } from './connection-gate';
 import { GatewayError } from './http-error';
 
-/** `signal`: the connection's cancellation (connection-gate.ts); its reason is the refusal to answer. */
-export async function readRawBody(req: IncomingMessage, maxBytes: number, signal?: AbortSignal): Promise<Buffer> {
-  if (signal?.aborted) throw cancelled(signal);
+/** `cancellation`: the connection's (connection-gate.ts); its reason is the refusal to answer. */
+export async function readRawBody(req: IncomingMessage, maxBytes: number, cancellation?: Cancellation): Promise<Buffer> {
+  if (cancellation?.reason !== undefined) throw cancellation.reason;
   const declared = req.headers['content-length'];
   if (declared !== undefined && Number(declared) > maxBytes) throw tooLarge(maxBytes);
   const chunks: Buffer[] = [];
@@ -31,9 +32,9 @@ export async function readRawBody(req: IncomingMessage, maxBytes: number, signal
     };
     const onAborted = (): void => fail(new GatewayError(400, 'aborted', 'the client closed the connection before the body was complete'));
     const onError = (): void => fail(new GatewayError(400, 'aborted', 'the request body could not be read'));
-    const onCancel = (): void => fail(cancelled(signal!));
+    const stopListening = cancellation?.onCancel((reason) => fail(reason));
     const cleanup = (): void => {
-      signal?.removeEventListener('abort', onCancel);
+      stopListening?.();
       req.off('data', onData);
       req.off('end', onEnd);
       req.off('aborted', onAborted);
@@ -43,12 +44,7 @@ export async function readRawBody(req: IncomingMessage, maxBytes: number, signal
     req.on('end', onEnd);
     req.on('aborted', onAborted);
     req.on('error', onError);
-    signal?.addEventListener('abort', onCancel, { once: true });
   });
-}
-
-function cancelled(signal: AbortSignal): GatewayError {
-  return signal.reason instanceof GatewayError ? signal.reason : new GatewayError(400, 'connection-error', 'the connection was refused while this request was read');
 }
 
 function tooLarge(maxBytes: number): GatewayError {

@@ -17,7 +17,7 @@ import { serializeJson } from '../json/serialize';
 import { transform, type Pseudonymizer, type TransformResult } from '../policy';
 import { decodeBody } from './body-decode';
 import { readRawBody } from './body-read';
-import type { RequestSlot } from './connection-gate';
+import type { Cancellation, RequestSlot } from './connection-gate';
 import { GatewayError, sendError } from './http-error';
 import { createRequestLog, type RequestLogFields } from './logger';
 import type { GatewayMetrics } from './metrics';
@@ -80,7 +80,7 @@ function routeShared(route: Route): RouteShared {
 }
 
 /** Without a connection gate (tests driving the handler alone): never cancelled. */
-const UNGATED: RequestSlot = { signal: new AbortController().signal, caughtUp: () => Promise.resolve(), commit: () => true };
+const UNGATED: RequestSlot = { reason: undefined, onCancel: () => () => undefined, caughtUp: () => Promise.resolve(), commit: () => true };
 
 export function createEgressHandler(deps: EgressDeps): (req: IncomingMessage, res: ServerResponse, slot?: RequestSlot) => Promise<void> {
   const { audit, metrics, logger, limits } = deps;
@@ -124,7 +124,7 @@ export function createEgressHandler(deps: EgressDeps): (req: IncomingMessage, re
     let record: EgressFields | undefined;
     try {
       if (level === 0) {
-        await readRawBody(req, limits.bodyBytes, slot.signal);
+        await readRawBody(req, limits.bodyBytes, slot);
         await slot.caughtUp();
         committed(slot);
         record = egress('blocked', NOTHING);
@@ -142,7 +142,7 @@ export function createEgressHandler(deps: EgressDeps): (req: IncomingMessage, re
         return;
       }
 
-      const output = await policyOutput(req, route, level, slot.signal);
+      const output = await policyOutput(req, route, level, slot);
       const bytes = output.bytes;
       // The last moment its connection can cancel it (connection-gate.ts): from the record on, it leaves.
       await slot.caughtUp();
@@ -187,8 +187,8 @@ export function createEgressHandler(deps: EgressDeps): (req: IncomingMessage, re
    * is still held while the record is made durable and the bytes go upstream (for a 50 MB snapshot each
    * is tens of MB, and the peak is what an instance's memory limit must cover).
    */
-  async function policyOutput(req: IncomingMessage, route: Route, level: 1 | 2, signal: AbortSignal): Promise<PolicyOutput> {
-    const raw = await readRawBody(req, limits.bodyBytes, signal);
+  async function policyOutput(req: IncomingMessage, route: Route, level: 1 | 2, cancellation: Cancellation): Promise<PolicyOutput> {
+    const raw = await readRawBody(req, limits.bodyBytes, cancellation);
     const { result, negativeZero } = judge(route, level, await decodeBody(raw, header(req, 'content-encoding'), limits.inflatedBytes));
     return { bytes: Buffer.from(serializeJson(result.body ?? {}, { negativeZero }), 'utf8'), dropped: result.dropped, hashed: result.hashed, unknown: result.unknown };
   }
@@ -242,7 +242,7 @@ export function createEgressHandler(deps: EgressDeps): (req: IncomingMessage, re
 
 /** Throws the cancellation when the request's connection broke framing before this point (synchronous). */
 function committed(slot: RequestSlot): void {
-  if (!slot.commit()) throw slot.signal.reason instanceof GatewayError ? slot.signal.reason : new GatewayError(400, 'connection-error', 'the connection was refused before this request was forwarded');
+  if (!slot.commit()) throw slot.reason ?? new GatewayError(400, 'connection-error', 'the connection was refused before this request was forwarded');
 }
 
 function pathOf(url: string): string {
