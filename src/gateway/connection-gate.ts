@@ -100,7 +100,7 @@ class Running implements RequestSlot {
   }
 }
 
-/** The gates of one server's connections. */
+/** The gates of every connection of a gateway's listeners (one instance serves them all). */
 export class ConnectionGates {
   private readonly gates = new WeakMap<Socket, Gate>();
   private draining = false;
