@@ -20,7 +20,11 @@ export type AuditErrorCode =
   /** append after close(). */
   | 'audit-closed'
   /** This process no longer owns the chain (its supervisor is gone); the record was not written. */
-  | 'audit-not-owner';
+  | 'audit-not-owner'
+  /** Another process holds the chain's lock (one writer per chain, SPEC §6); the message names it. */
+  | 'audit-locked'
+  /** The chain's lock cannot be taken at all (the file system refuses locks, permissions). */
+  | 'audit-lock';
 
 export class AuditError extends Error {
   readonly code: AuditErrorCode;

@@ -64,6 +64,13 @@ export interface AuditWriterOptions {
    * appended while a new process may already be recovering the chain. Undefined: always the owner.
    */
   owner?: () => boolean;
+  /**
+   * A worker's supervising process: recorded beside the chain's lock (chain-lock.ts), so that a writer
+   * finding the lock held can tell an orphaned worker, about to end, from a live gateway.
+   */
+  supervisor?: number;
+  /** How long to wait for the chain's lock while its holder is an orphaned worker; 0 (default): not at all. */
+  orphanWaitMs?: number;
 }
 
 export interface AuditWriter {

@@ -8,12 +8,13 @@
 import { chmod, mkdir, stat } from 'node:fs/promises';
 import { encodeRecord, type ChainHead, type EncodedRecord, type RecordMember, type RecordType } from './chain';
 import { ActiveFile } from './active-file';
+import { lockChain, type ChainLock } from './chain-lock';
 import { AuditError, systemCode } from './errors';
 import { DIR_MODE, nodeFileOps, type AuditFileOps } from './file-ops';
 import { isValidReplicaId, listChainFiles } from './file-naming';
 import { GroupCommit, type BatchOutcome } from './group-commit';
 import { egressMembers, outcomeMembers, policyMembers, recoveryMembers, startMembers } from './record-members';
-import { recoverChainEnd } from './recovery';
+import { recoverChainEnd, type TornTail } from './recovery';
 import type {
   AuditWriter, AuditWriterOptions, AuditWriterStats, EgressFields, OutcomeFields, PolicyLoadFields,
 } from './types';
@@ -22,9 +23,14 @@ export interface FileAuditWriter extends AuditWriter {
   readonly stats: Readonly<AuditWriterStats>;
 }
 
-/** Replaceable parts, for tests that must make the disk fail. */
+/** Replaceable parts, for tests that must make the disk fail or the process die. */
 export interface WriterSeams {
   fileOps?: AuditFileOps;
+  /**
+   * Handed the chain's lock once taken. A test simulating a crash releases it, as the kernel would for a
+   * dead process, and abandons the writer without closing it (no stop record).
+   */
+  lockTaken?: (lock: ChainLock) => void;
 }
 
 interface PendingRecord extends EncodedRecord {
@@ -54,6 +60,8 @@ class ChainWriter implements FileAuditWriter {
     head: ChainHead,
     ops: AuditFileOps,
     private readonly now: () => Date,
+    /** Held from before recovery until the file is closed: one writer per chain. */
+    private readonly lock: ChainLock,
   ) {
     this.head = head;
     this.file = new ActiveFile(ops, options.dir, options.replica ?? null, options.maxFileBytes, options.fsync, this.stats);
@@ -160,6 +168,8 @@ class ChainWriter implements FileAuditWriter {
         }
         await this.group.drain();
         await this.file.close().catch((err: unknown) => { failure ??= err; });
+        // Only once nothing more can reach the file: the next writer may take the chain from here.
+        this.lock.release();
         this.state = 'closed';
         if (failure !== undefined) throw asError(failure);
       })();
@@ -191,18 +201,35 @@ function checkOptions(options: AuditWriterOptions): void {
 }
 
 /**
- * Opens the replica's chain in `options.dir`: recovers a torn last line (writing a `recovery` record),
- * continues from the newest file, and writes a durable `start` record before returning.
+ * Opens the replica's chain in `options.dir`: takes the chain's lock (another live writer: AuditError
+ * `audit-locked`, naming it), recovers a torn last line (writing a `recovery` record), continues from the
+ * newest file, and writes a durable `start` record before returning.
  */
 export async function openAuditWriter(options: AuditWriterOptions, seams: WriterSeams = {}): Promise<FileAuditWriter> {
   checkOptions(options);
   await prepareDir(options.dir);
   const replica = options.replica ?? null;
-  const end = await recoverChainEnd(await listChainFiles(options.dir, replica));
-  const writer = new ChainWriter(options, end.head, seams.fileOps ?? nodeFileOps, options.now ?? (() => new Date()));
-  if (end.newest) await writer.activeFile.adopt(end.newest.file, end.newest.size);
+  const now = options.now ?? (() => new Date());
+  // Before the chain's end is even read: recovery truncates a torn line, which must never happen under a
+  // writer that is still appending.
+  const lock = await lockChain(options.dir, replica, {
+    now, ...(options.supervisor === undefined ? {} : { supervisor: options.supervisor }),
+    ...(options.orphanWaitMs === undefined ? {} : { orphanWaitMs: options.orphanWaitMs }),
+  });
+  seams.lockTaken?.(lock);
   try {
-    const torn = end.torn;
+    const end = await recoverChainEnd(await listChainFiles(options.dir, replica));
+    const writer = new ChainWriter(options, end.head, seams.fileOps ?? nodeFileOps, now, lock);
+    if (end.newest) await writer.activeFile.adopt(end.newest.file, end.newest.size);
+    return await startChain(writer, end.torn, replica);
+  } catch (err) {
+    lock.release();
+    throw err;
+  }
+}
+
+async function startChain(writer: ChainWriter, torn: TornTail | undefined, replica: string | null): Promise<ChainWriter> {
+  try {
     await Promise.all([
       ...(torn ? [writer.append('recovery', () => recoveryMembers(torn))] : []),
       writer.append('start', () => startMembers(replica)),

@@ -21,7 +21,8 @@ export type ToWorker =
 export type FromWorker =
   /** The worker's audit chain is open: from now on, stopping it must close the chain. */
   | { type: 'telegate:opened' }
-  | { type: 'telegate:started'; url: string }
+  /** Serving: every listener's URL (`url` is the first). */
+  | { type: 'telegate:started'; url: string; urls: string[] }
   | { type: 'telegate:start-failed'; errors: string[] }
   | { type: 'telegate:reloaded'; id: number; outcome: ReloadOutcome }
   | { type: 'telegate:readiness'; id: number; report: ReadinessReport }

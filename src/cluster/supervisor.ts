@@ -31,7 +31,10 @@ export interface SupervisorOptions {
 }
 
 export interface Supervisor {
+  /** The first listener's URL. */
   url: string;
+  /** Every listener's URL, in the order of `listen` (every worker serves them all). */
+  urls: string[];
   adminUrl: string;
   reload(trigger: string): Promise<ReloadOutcome>;
   /** Stops every worker as on SIGTERM (each finishes its requests and closes its chain), then the admin port. */
@@ -60,7 +63,7 @@ interface Slot {
   restartTimer: NodeJS.Timeout | undefined;
 }
 
-type StartOutcome = { ok: true; url: string } | { ok: false; errors: string[] };
+type StartOutcome = { ok: true; url: string; urls: string[] } | { ok: false; errors: string[] };
 type WorkerMetrics = MetricObjectWithValues<MetricValue<string>>[];
 
 export async function startSupervisor(config: GatewayConfig, options: SupervisorOptions = {}): Promise<Supervisor> {
@@ -249,7 +252,7 @@ export async function startSupervisor(config: GatewayConfig, options: Supervisor
             slot.ready = true;
             countLive();
           }
-          settle({ ok: true, url: message.url });
+          settle({ ok: true, url: message.url, urls: message.urls });
           return;
         case 'telegate:start-failed':
           settle({ ok: false, errors: message.errors });
@@ -315,7 +318,7 @@ export async function startSupervisor(config: GatewayConfig, options: Supervisor
     await new Promise<void>((resolve) => adminServer.close(() => resolve()));
     throw new StartError(failedStart.errors);
   }
-  const url = (outcomes[0] as Extract<StartOutcome, { ok: true }>).url;
+  const { url, urls } = outcomes[0] as Extract<StartOutcome, { ok: true }>;
   supervising = true;
   // A worker that died after it had started, while the others were still starting, is started again now.
   for (const slot of slots) if (!slot.worker) scheduleRestart(slot);
@@ -324,11 +327,11 @@ export async function startSupervisor(config: GatewayConfig, options: Supervisor
   // The folder may have changed while the workers started, before it was watched.
   await reconcile('start');
   const adminUrl = `http://${hostForUrl(adminServer.address() as AddressInfo)}`;
-  logger.info({ url, admin: adminUrl, workers: config.workers }, 'telegate listening');
+  logger.info({ url, urls, admin: adminUrl, workers: config.workers }, 'telegate listening');
 
   let closing: Promise<void> | undefined;
   return {
-    url, adminUrl, reload,
+    url, urls, adminUrl, reload,
     close(graceMs = DEFAULT_GRACE_MS) {
       closing ??= (async () => {
         watcher?.close();

@@ -14,6 +14,14 @@ import { StartError, startCore, type GatewayCore } from '../gateway/gateway-core
 import type { SiblingEnds } from '../gateway/loop-guard';
 import { isToWorker, type FromWorker } from './messages';
 
+/**
+ * How long a starting worker waits for its chain's lock while the holder is an orphan: a worker of a
+ * supervisor that was killed and started again at once, which exits as soon as its event loop sees the
+ * channel closed (a worker judging a large body sees it later). A worker that crashed holds nothing (the
+ * kernel freed its lock), and a live gateway's worker is refused at once, naming it.
+ */
+const ORPHAN_WAIT_MS = 30_000;
+
 /** The environment variable that tells a forked process which worker it is (set by the supervisor only). */
 export const WORKER_ENV = 'TELEGATE_CLUSTER_WORKER';
 
@@ -66,7 +74,7 @@ export async function runWorker(config: GatewayConfig, worker: number, env: Node
   try {
     core = await startCore(
       { ...config, audit: { ...config.audit, replica: workerReplicaId(config.audit.replica, worker) } },
-      { env, logBindings: { worker }, loopSiblings: siblingEnds(), auditOwner: stillSupervised() },
+      { env, logBindings: { worker }, loopSiblings: siblingEnds(), auditOwner: stillSupervised(), auditLock: { supervisor: process.ppid, orphanWaitMs: ORPHAN_WAIT_MS } },
     );
   } catch (error) {
     send({ type: 'telegate:start-failed', errors: error instanceof StartError ? error.errors : [error instanceof Error ? error.message : String(error)] });
@@ -76,7 +84,7 @@ export async function runWorker(config: GatewayConfig, worker: number, env: Node
   registry = core.metrics.registry;
   send({ type: 'telegate:opened' });
   if (stopAsked !== undefined) stop(stopAsked);
-  else send({ type: 'telegate:started', url: core.url });
+  else send({ type: 'telegate:started', url: core.url, urls: core.urls });
   const code = await finished;
   process.off('message', onMessage);
   return code;

@@ -9,7 +9,7 @@ const MIB = 1024 * 1024;
 /** A fresh copy each call, so no caller can change the defaults another one sees. */
 export function defaultConfig(): GatewayConfig {
   return {
-    listen: { host: '0.0.0.0', port: 8080 },
+    listen: [{ host: '0.0.0.0', port: 8080 }],
     admin: { host: '127.0.0.1', port: 9090 },
     policies: './policies',
     data_dir: './data',

@@ -10,12 +10,13 @@ import path from 'node:path';
 import type { Level } from '../policy/types';
 import type { EnvOverrides } from './env';
 import type { ConfigFile } from './schema';
-import type { GatewayConfig, VendorConfig } from './types';
+import type { GatewayConfig, ListenConfig, VendorConfig } from './types';
 
 export function mergeConfig(defaults: GatewayConfig, file: ConfigFile, env: EnvOverrides, cwd: string): GatewayConfig {
-  const listen = { ...defaults.listen, ...file.listen };
+  const resolve = (p: string): string => path.resolve(cwd, p);
+  const listen = mergeListeners(defaults.listen[0]!, file.listen, resolve);
   const admin = { ...defaults.admin, ...file.admin };
-  if (env.listenPort !== undefined) listen.port = env.listenPort;
+  if (env.listenPort !== undefined) plainListener(listen).port = env.listenPort;
   if (env.adminPort !== undefined) admin.port = env.adminPort;
   if (env.adminToken !== undefined) admin.token = env.adminToken;
 
@@ -24,7 +25,6 @@ export function mergeConfig(defaults: GatewayConfig, file: ConfigFile, env: EnvO
   if (env.auditReplica !== undefined) audit.replica = env.auditReplica;
 
   const defaultLevel = env.level ?? defaults.defaultLevel;
-  const resolve = (p: string): string => path.resolve(cwd, p);
   const keyFile = file.hash?.key_file ?? defaults.hash.key_file;
 
   const config: GatewayConfig = {
@@ -41,8 +41,22 @@ export function mergeConfig(defaults: GatewayConfig, file: ConfigFile, env: EnvO
     log: { level: env.logLevel ?? file.log?.level ?? defaults.log.level },
     workers: env.workers ?? file.workers ?? defaults.workers,
   };
-  if (listen.tls) config.listen.tls = { cert: resolve(listen.tls.cert), key: resolve(listen.tls.key) };
   return config;
+}
+
+/** Each listener the file gives (one mapping, or a list) over the default listener, TLS paths resolved. */
+function mergeListeners(base: ListenConfig, fromFile: ConfigFile['listen'], resolve: (p: string) => string): ListenConfig[] {
+  const entries = fromFile === undefined ? [{}] : Array.isArray(fromFile) ? fromFile : [fromFile];
+  return entries.map((entry) => {
+    const merged: ListenConfig = { host: entry.host ?? base.host, port: entry.port ?? base.port };
+    if (entry.tls) merged.tls = { cert: resolve(entry.tls.cert), key: resolve(entry.tls.key) };
+    return merged;
+  });
+}
+
+/** The listener TELEGATE_PORT sets: the first without TLS, or the first of all when every one has TLS. */
+export function plainListener(listeners: ListenConfig[]): ListenConfig {
+  return listeners.find((l) => l.tls === undefined) ?? listeners[0]!;
 }
 
 /**

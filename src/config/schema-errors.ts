@@ -13,7 +13,14 @@ const TYPE_NAMES: Record<string, string> = {
 /** One message per problem, in ajv's order (the file's order of keys). */
 export function schemaErrorMessages(errors: readonly ErrorObject[]): string[] {
   const out: string[] = [];
+  // A key that may take two shapes (listen: a mapping or a list) is type-checked twice: the first
+  // message, which names both shapes, says it.
+  const typed = new Set<string>();
   for (const e of errors) {
+    if (e.keyword === 'type') {
+      if (typed.has(e.instancePath)) continue;
+      typed.add(e.instancePath);
+    }
     const message = describe(e);
     if (message !== undefined && !out.includes(message)) out.push(message);
   }
@@ -43,6 +50,10 @@ function describe(e: ErrorObject): string | undefined {
     }
     case 'propertyNames':
       return undefined; // ajv reports the name's own `pattern` error too; that one says what is wrong
+    case 'if':
+      return undefined; // "must match then/else schema": the branch's own errors say what is wrong
+    case 'minItems':
+      return at(path, `must not be an empty list (at least ${String(params['limit'])} entry)`);
     case 'minimum':
       return at(path, `must be at least ${String(params['limit'])}`);
     case 'maximum':

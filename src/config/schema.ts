@@ -9,8 +9,12 @@ import type { Level } from '../policy/types';
 import { LOG_LEVELS, type LogLevel } from './types';
 
 /** What a configuration file may hold, once it passed the schema. */
+/** One listener as the file writes it; in a list, `port` is required. */
+export interface ListenEntry { host?: string; port?: number; tls?: { cert: string; key: string } }
+
 export interface ConfigFile {
-  listen?: { host?: string; port?: number; tls?: { cert: string; key: string } };
+  /** One listener (a mapping, as before), or several (a list): one process serves them all. */
+  listen?: ListenEntry | ListenEntry[];
   admin?: { host?: string; port?: number; token?: string };
   policies?: string;
   data_dir?: string;
@@ -47,12 +51,17 @@ function closed(properties: Record<string, unknown>, required: string[] = []): R
   return { type: 'object', additionalProperties: false, properties, ...(required.length ? { required } : {}) };
 }
 
+const listener = { host: text, port, tls: closed({ cert: text, key: text }, ['cert', 'key']) };
+
 export const configFileSchema = closed({
-  listen: closed({
-    host: text,
-    port,
-    tls: closed({ cert: text, key: text }, ['cert', 'key']),
-  }),
+  // A mapping (one listener, every key optional) or a list of them (each naming its port). schema-errors
+  // reports one type message per key and leaves out ajv's "must match then/else" summary.
+  listen: {
+    type: ['object', 'array'],
+    if: { type: 'array' },
+    then: { type: 'array', minItems: 1, items: closed(listener, ['port']) },
+    else: closed(listener),
+  },
   admin: closed({ host: text, port, token: text }),
   policies: text,
   data_dir: text,

@@ -1,7 +1,7 @@
 /**
  * Checks the schema cannot make: the TLS files can be read now (rather than failing at the first
- * connection), vendor upstream URLs parse, and the two ports do not collide. They run on the merged
- * configuration; `fileLabel` prefixes the keys only the file can set.
+ * connection), vendor upstream URLs parse, and no two ports (listeners, admin) collide. They run on the
+ * merged configuration; `fileLabel` prefixes the keys only the file can set.
  */
 import { constants } from 'node:fs';
 import { access, stat } from 'node:fs/promises';
@@ -16,9 +16,12 @@ export async function semanticErrors(config: GatewayConfig, file: ConfigFile, fi
   const errors: string[] = [];
   const inFile = (key: string, message: string): string => `${fileLabel === undefined ? '' : `${fileLabel}: `}${key}: ${message}`;
 
-  const tls = config.listen.tls;
-  if (tls) {
-    for (const [key, filePath] of [['listen.tls.cert', tls.cert], ['listen.tls.key', tls.key]] as const) {
+  // `listen` as the file wrote it: `listen.tls.cert` for a mapping, `listen.1.tls.cert` for a list.
+  const listenKey = (i: number): string => (Array.isArray(file.listen) ? `listen.${i}` : 'listen');
+  for (const [i, listener] of config.listen.entries()) {
+    const tls = listener.tls;
+    if (!tls) continue;
+    for (const [key, filePath] of [[`${listenKey(i)}.tls.cert`, tls.cert], [`${listenKey(i)}.tls.key`, tls.key]] as const) {
       const problem = await unreadable(filePath);
       if (problem !== undefined) errors.push(inFile(key, `cannot read ${filePath}: ${problem}`));
     }
@@ -37,11 +40,29 @@ export async function semanticErrors(config: GatewayConfig, file: ConfigFile, fi
   }
 
   const { listen, admin } = config;
-  const sameAddress = listen.host === admin.host || WILDCARD_HOSTS.has(listen.host) || WILDCARD_HOSTS.has(admin.host);
-  if (listen.port !== 0 && listen.port === admin.port && sameAddress) {
-    errors.push(`admin.port: ${admin.port} is also listen.port; the admin port must be a port of its own`);
+  for (const [i, listener] of listen.entries()) {
+    if (listener.port !== 0 && listener.port === admin.port && sameAddress(listener.host, admin.host)) {
+      errors.push(`admin.port: ${admin.port} is also ${listenKey(i)}.port; the admin port must be a port of its own`);
+    }
+    for (let j = 0; j < i; j++) {
+      const earlier = listen[j]!;
+      if (!sameAddress(listener.host, earlier.host) || listener.port !== earlier.port) continue;
+      if (listener.port !== 0) {
+        // No file prefix: TELEGATE_PORT may be what made them equal, as with admin.port below.
+        errors.push(`${listenKey(i)}.port: ${listener.port} is also ${listenKey(j)}.port; each listener needs a port of its own`);
+      } else if (config.workers > 1) {
+        // node:cluster shares one socket per address and port among the workers: two listeners on port 0
+        // of one address would be handed the same socket.
+        errors.push(`${listenKey(i)}.port: 0 is also ${listenKey(j)}.port on that address; with workers > 1 give each listener a port of its own`);
+      }
+    }
   }
   return errors;
+}
+
+/** Two listen addresses that can take the same connections: equal, or either of them a wildcard. */
+function sameAddress(a: string, b: string): boolean {
+  return a === b || WILDCARD_HOSTS.has(a) || WILDCARD_HOSTS.has(b);
 }
 
 async function unreadable(filePath: string): Promise<string | undefined> {

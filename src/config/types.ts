@@ -36,7 +36,12 @@ export interface LimitsConfig {
 
 /** Every path is absolute: resolved against the working directory telegate was started in. */
 export interface GatewayConfig {
-  listen: ListenConfig;
+  /**
+   * The telemetry listeners, at least one: `listen` as a mapping gives one, as a list several (plain HTTP
+   * and TLS side by side), all served by the same process (and by every worker) with the same framing
+   * rules, limits and loop guard. TELEGATE_PORT sets the first plain listener's port.
+   */
+  listen: ListenConfig[];
   admin: AdminConfig;
   policies: string;
   data_dir: string;

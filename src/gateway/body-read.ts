@@ -4,9 +4,12 @@
  * cannot make the gateway buffer more than the limit.
  */
 import type { IncomingMessage } from 'node:http';
+import type { Cancellation } from './connection-gate';
 import { GatewayError } from './http-error';
 
-export async function readRawBody(req: IncomingMessage, maxBytes: number): Promise<Buffer> {
+/** `cancellation`: the connection's (connection-gate.ts); its reason is the refusal to answer. */
+export async function readRawBody(req: IncomingMessage, maxBytes: number, cancellation?: Cancellation): Promise<Buffer> {
+  if (cancellation?.reason !== undefined) throw cancellation.reason;
   const declared = req.headers['content-length'];
   if (declared !== undefined && Number(declared) > maxBytes) throw tooLarge(maxBytes);
   const chunks: Buffer[] = [];
@@ -29,7 +32,9 @@ export async function readRawBody(req: IncomingMessage, maxBytes: number): Promi
     };
     const onAborted = (): void => fail(new GatewayError(400, 'aborted', 'the client closed the connection before the body was complete'));
     const onError = (): void => fail(new GatewayError(400, 'aborted', 'the request body could not be read'));
+    const stopListening = cancellation?.onCancel((reason) => fail(reason));
     const cleanup = (): void => {
+      stopListening?.();
       req.off('data', onData);
       req.off('end', onEnd);
       req.off('aborted', onAborted);

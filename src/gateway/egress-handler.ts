@@ -17,6 +17,7 @@ import { serializeJson } from '../json/serialize';
 import { transform, type Pseudonymizer, type TransformResult } from '../policy';
 import { decodeBody } from './body-decode';
 import { readRawBody } from './body-read';
+import type { Cancellation, RequestSlot } from './connection-gate';
 import { GatewayError, sendError } from './http-error';
 import { createRequestLog, type RequestLogFields } from './logger';
 import type { GatewayMetrics } from './metrics';
@@ -78,13 +79,16 @@ function routeShared(route: Route): RouteShared {
   };
 }
 
-export function createEgressHandler(deps: EgressDeps): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
+/** Without a connection gate (tests driving the handler alone): never cancelled. */
+const UNGATED: RequestSlot = { reason: undefined, onCancel: () => () => undefined, caughtUp: () => Promise.resolve(), commit: () => true };
+
+export function createEgressHandler(deps: EgressDeps): (req: IncomingMessage, res: ServerResponse, slot?: RequestSlot) => Promise<void> {
   const { audit, metrics, logger, limits } = deps;
   const requestLog = createRequestLog(logger);
   // Keyed by the route object: a reloaded policy set brings new routes, and the old ones' entries go with them.
   const shared = new WeakMap<Route, RouteShared>();
 
-  return async (req, res) => {
+  return async (req, res, slot = UNGATED) => {
     const id = randomUUID();
     const started = performance.now();
     res.setHeader('x-request-id', id);
@@ -120,7 +124,9 @@ export function createEgressHandler(deps: EgressDeps): (req: IncomingMessage, re
     let record: EgressFields | undefined;
     try {
       if (level === 0) {
-        await readRawBody(req, limits.bodyBytes);
+        await readRawBody(req, limits.bodyBytes, slot);
+        await slot.caughtUp();
+        committed(slot);
         record = egress('blocked', NOTHING);
         // Nothing leaves at level 0, so a failing audit disk does not turn the vendor's normal reply into a
         // 503: RudderStack SDK 3.x crashes its host process when a batch finally fails. The failure is
@@ -136,8 +142,11 @@ export function createEgressHandler(deps: EgressDeps): (req: IncomingMessage, re
         return;
       }
 
-      const output = await policyOutput(req, route, level);
+      const output = await policyOutput(req, route, level, slot);
       const bytes = output.bytes;
+      // The last moment its connection can cancel it (connection-gate.ts): from the record on, it leaves.
+      await slot.caughtUp();
+      committed(slot);
       // The audit record embeds the very Buffer the vendor is sent: one encoding, and byte-identical by construction.
       record = egress('forwarded', output, undefined, on.upstream, bytes);
       await appendDurably(record);
@@ -178,10 +187,10 @@ export function createEgressHandler(deps: EgressDeps): (req: IncomingMessage, re
    * is still held while the record is made durable and the bytes go upstream (for a 50 MB snapshot each
    * is tens of MB, and the peak is what an instance's memory limit must cover).
    */
-  async function policyOutput(req: IncomingMessage, route: Route, level: 1 | 2): Promise<PolicyOutput> {
-    const raw = await readRawBody(req, limits.bodyBytes);
-    const result = judge(route, level, await decodeBody(raw, header(req, 'content-encoding'), limits.inflatedBytes));
-    return { bytes: Buffer.from(serializeJson(result.body ?? {}), 'utf8'), dropped: result.dropped, hashed: result.hashed, unknown: result.unknown };
+  async function policyOutput(req: IncomingMessage, route: Route, level: 1 | 2, cancellation: Cancellation): Promise<PolicyOutput> {
+    const raw = await readRawBody(req, limits.bodyBytes, cancellation);
+    const { result, negativeZero } = judge(route, level, await decodeBody(raw, header(req, 'content-encoding'), limits.inflatedBytes));
+    return { bytes: Buffer.from(serializeJson(result.body ?? {}, { negativeZero }), 'utf8'), dropped: result.dropped, hashed: result.hashed, unknown: result.unknown };
   }
 
   async function appendDurably(fields: EgressFields): Promise<void> {
@@ -215,7 +224,8 @@ export function createEgressHandler(deps: EgressDeps): (req: IncomingMessage, re
     if (unknown) metrics.unknownFields.inc(on.unknownLabels, unknown);
   }
 
-  function judge(route: Route, level: 1 | 2, body: Buffer): TransformResult {
+  /** The policy's result, and whether the body held a -0 (the serializer must keep its sign). */
+  function judge(route: Route, level: 1 | 2, body: Buffer): { result: TransformResult; negativeZero: boolean } {
     const parsed = parseJson(body, { maxDepth: limits.depth, maxValues: limits.values });
     if (!parsed.ok) {
       const status = parsed.error.code === 'too-many-values' ? 413
@@ -226,8 +236,13 @@ export function createEgressHandler(deps: EgressDeps): (req: IncomingMessage, re
     if (value === null || typeof value !== 'object' || Array.isArray(value)) {
       throw new GatewayError(422, 'not-an-object', 'the body must be a JSON object, as every vendor endpoint sends');
     }
-    return transform(route.endpoint, level, value, deps.pseudonymizer);
+    return { result: transform(route.endpoint, level, value, deps.pseudonymizer), negativeZero: parsed.negativeZero };
   }
+}
+
+/** Throws the cancellation when the request's connection broke framing before this point (synchronous). */
+function committed(slot: RequestSlot): void {
+  if (!slot.commit()) throw slot.reason ?? new GatewayError(400, 'connection-error', 'the connection was refused before this request was forwarded');
 }
 
 function pathOf(url: string): string {

@@ -24,7 +24,9 @@ import { createLogger } from './logger';
 import { createMetrics, type GatewayMetrics } from './metrics';
 import type { SiblingEnds } from './loop-guard';
 import { PolicyRuntime, type RuntimeOptions, type RuntimeSnapshot } from './policy-runtime';
-import { refuseOutsideRequests } from './refused-connections';
+import { answerAndClose, refuseOutsideRequests } from './refused-connections';
+import { ConnectionGates, type RequestSlot } from './connection-gate';
+import { framingProblem } from './framing-check';
 
 export class StartError extends Error {
   constructor(readonly errors: string[]) {
@@ -44,13 +46,17 @@ export interface CoreOptions {
   loopSiblings?: SiblingEnds;
   /** With several workers: whether this worker still owns its audit chain (its supervisor is alive). */
   auditOwner?: () => boolean;
+  /** With several workers: the supervisor's pid and how long to wait for an orphaned predecessor's chain lock (chain-lock.ts). */
+  auditLock?: { supervisor: number; orphanWaitMs: number };
 }
 
 export type ReloadOutcome = { ok: boolean; errors?: string[] };
 
 export interface GatewayCore {
-  /** e.g. http://127.0.0.1:8080 (https when listen.tls is set) */
+  /** The first listener's URL, e.g. http://127.0.0.1:8080 (https when it has tls). */
   url: string;
+  /** Every listener's URL, in the order of `listen`. */
+  urls: string[];
   metrics: GatewayMetrics;
   audit: FileAuditWriter;
   logger: Logger;
@@ -63,6 +69,13 @@ export interface GatewayCore {
 }
 
 const HEADERS_TIMEOUT_MS = 15_000;
+/**
+ * The egress listener's parser settings. insecureHTTPParser false explicitly: it beats a global
+ * --insecure-http-parser (NODE_OPTIONS), which would turn on every llhttp leniency. requireHostHeader
+ * false: framing-check.ts refuses a missing Host itself, with a reason and in the request's turn.
+ * Timeouts are checked every connectionsCheckingInterval (default 30 s): 1 s makes headersTimeout mean 15 s.
+ */
+const STRICT_SERVER = { connectionsCheckingInterval: 1_000, insecureHTTPParser: false, requireHostHeader: false } as const;
 /** A whole request (headers and body) must arrive within this: a trickling client cannot hold a socket. */
 const REQUEST_TIMEOUT_MS = 120_000;
 export const DEFAULT_GRACE_MS = 10_000;
@@ -97,7 +110,7 @@ export async function startCore(config: GatewayConfig, options: CoreOptions = {}
   }
   if (!config.audit.fsync) logger.warn('audit.fsync is off: records are not durable before requests are forwarded (write-ahead guarantee off)');
 
-  const tls = config.listen.tls ? { cert: await readFile(config.listen.tls.cert), key: await readFile(config.listen.tls.key) } : undefined;
+  const tlsOf = await Promise.all(config.listen.map(async (l) => (l.tls ? { cert: await readFile(l.tls.cert), key: await readFile(l.tls.key) } : undefined)));
 
   let audit: FileAuditWriter;
   try {
@@ -105,6 +118,7 @@ export async function startCore(config: GatewayConfig, options: CoreOptions = {}
       dir: config.audit.dir, maxFileBytes: config.audit.max_file_bytes, fsync: config.audit.fsync,
       ...(config.audit.replica === undefined ? {} : { replica: config.audit.replica }),
       ...(options.auditOwner ? { owner: options.auditOwner } : {}),
+      ...(options.auditLock ?? {}),
     }, options.auditSeams);
   } catch (error) {
     runtime.close();
@@ -147,45 +161,49 @@ export async function startCore(config: GatewayConfig, options: CoreOptions = {}
   // A plain handler, not an express app: the listener has one route-less handler, and express would
   // only add its router walk and a prototype swap of req and res to every request (a measured share of
   // the small-batch CPU profile). The admin port, with its several routes, keeps express.
-  const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
-    // Origin-form only: `GET http://elsewhere/ HTTP/1.1` asks a forward proxy, which telegate is not.
-    if (!req.url?.startsWith('/')) {
-      metrics.rejections.inc({ reason: 'absolute-form' });
-      sendError(res, new GatewayError(400, 'absolute-form', 'telegate is not a forward proxy: request targets must be paths', { connection: 'close' }));
-      return;
-    }
+  const serve = (req: IncomingMessage, res: ServerResponse, slot: RequestSlot): void => {
     const looped = runtime.loopGuard.comesBack(req.socket);
     if (looped === true) return refuseLoop(res);
     handlers++;
     if (looped === false) {
-      void handle(req, res).finally(() => { handlers--; });
+      void handle(req, res, slot).finally(() => { handlers--; });
       return;
     }
     // A connection from this host that only a sibling worker can place: asked once per connection.
-    void looped.then((yes) => (yes ? refuseLoop(res) : handle(req, res))).finally(() => { handlers--; });
+    void looped.then((yes) => (yes ? refuseLoop(res) : handle(req, res, slot))).finally(() => { handlers--; });
   };
   const refuseLoop = (res: ServerResponse): void => {
     metrics.rejections.inc({ reason: 'loop-detected' });
     logger.error({ upstream_loop: true }, 'a forwarded request came back to telegate: the vendor\'s host resolves to telegate itself; fix the gateway\'s DNS');
     sendError(res, new GatewayError(508, 'loop-detected', 'telegate received its own forwarded request: the vendor\'s host name resolves to telegate'));
   };
-  // Timeouts are checked every connectionsCheckingInterval (default 30 s): 1 s makes headersTimeout mean 15 s.
-  const serverOptions = { connectionsCheckingInterval: 1_000 };
-  const server: Server = tls ? createHttpsServer({ ...tls, ...serverOptions }, onRequest) : createHttpServer(serverOptions, onRequest);
-  server.headersTimeout = HEADERS_TIMEOUT_MS;
-  server.maxConnections = config.limits.connections;
-  server.requestTimeout = REQUEST_TIMEOUT_MS;
-  refuseOutsideRequests(server, metrics);
+  // Strict framing (SPEC §5): one request at a time per connection, heads checked before anything is judged.
+  const gates = new ConnectionGates({
+    serve, checkHead: framingProblem, answerRaw: answerAndClose,
+    refused: (code) => metrics.rejections.inc({ reason: code }),
+  });
+  // Every listener (plain HTTP and TLS side by side) is the same server: the same gates, handler, limits
+  // and loop guard; only the transport differs.
+  const servers: Server[] = tlsOf.map((tls) => {
+    const server: Server = tls ? createHttpsServer({ ...tls, ...STRICT_SERVER }, (req, res) => gates.admit(req, res)) : createHttpServer(STRICT_SERVER, (req, res) => gates.admit(req, res));
+    server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => gates.admit(req, res, true));
+    server.headersTimeout = HEADERS_TIMEOUT_MS;
+    // Per listener: each port has its own budget of connections.
+    server.maxConnections = config.limits.connections;
+    server.requestTimeout = REQUEST_TIMEOUT_MS;
+    refuseOutsideRequests(server, gates);
+    return server;
+  });
 
   try {
-    await listen(server, config.listen.port, config.listen.host);
+    for (const [i, server] of servers.entries()) await listen(server, config.listen[i]!.port, config.listen[i]!.host);
   } catch (error) {
-    server.close();
+    for (const server of servers) server.close();
     await audit.close();
     runtime.close();
     throw new StartError([`cannot listen: ${error instanceof Error ? error.message : String(error)}`]);
   }
-  const url = `${tls ? 'https' : 'http'}://${hostForUrl(server.address() as AddressInfo)}`;
+  const urls = servers.map((server, i) => `${tlsOf[i] ? 'https' : 'http'}://${hostForUrl(server.address() as AddressInfo)}`);
 
   const readiness = (): ReadinessReport => {
     const snapshot = runtime.loaded ? runtime.snapshot : undefined;
@@ -200,18 +218,19 @@ export async function startCore(config: GatewayConfig, options: CoreOptions = {}
 
   let closing: Promise<void> | undefined;
   return {
-    url, metrics, audit, logger, reload, readiness,
+    url: urls[0]!, urls, metrics, audit, logger, reload, readiness,
     policySet: () => (runtime.loaded ? runtime.snapshot.policySet : undefined),
     close(graceMs = DEFAULT_GRACE_MS) {
       closing ??= (async () => {
-        const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
-        server.closeIdleConnections();
+        gates.drain();
+        const stopped = Promise.all(servers.map((server) => new Promise<void>((resolve) => server.close(() => resolve()))));
+        for (const server of servers) server.closeIdleConnections();
         // 1. Let what is in flight finish: handlers, and exchanges whose vendor has not answered yet.
         await waitUntil(() => handlers === 0 && runtime.activeExchanges === 0, graceMs);
         // 2. Past the grace period: end the exchanges still waiting (their outcome: shutdown) and the
         //    connections still open (a client still uploading: its handler records the request as aborted).
         runtime.abortExchanges();
-        server.closeAllConnections();
+        for (const server of servers) server.closeAllConnections();
         // 3. Those records are appended before the log is closed, so every request keeps its records.
         await waitUntil(() => handlers === 0, SHUTDOWN_RECORD_WAIT_MS);
         await stopped;

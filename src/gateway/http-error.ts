@@ -11,7 +11,11 @@ export type RejectionCode =
   | 'not-utf8' | 'invalid-json' | 'too-deep' | 'inexact-number' | 'not-an-object'
   | 'too-many-values' | 'busy' | 'body-timeout' | 'aborted' | 'shutdown'
   | 'headers-too-large' | 'request-timeout' | 'bad-request' | 'loop-detected'
-  | 'audit-unavailable' | 'internal-error' | 'upstream-unreachable' | 'upstream-timeout' | 'upstream-redirect';
+  | 'audit-unavailable' | 'internal-error' | 'upstream-unreachable' | 'upstream-timeout' | 'upstream-redirect'
+  // Framing (SPEC §5): refused heads and connections (framing-check.ts, refused-connections.ts), and a
+  // request cancelled because its connection broke framing before it was forwarded (connection-gate.ts).
+  | 'bad-framing' | 'unsupported-transfer-coding' | 'bad-host' | 'http-version-not-supported'
+  | 'expectation-failed' | 'connection-error';
 
 export class GatewayError extends Error {
   constructor(readonly status: number, readonly code: RejectionCode, readonly detail: string, readonly headers: Record<string, string> = {}) {

@@ -20,8 +20,10 @@ export interface StartOptions extends CoreOptions {
 }
 
 export interface Gateway {
-  /** e.g. http://127.0.0.1:8080 (https when listen.tls is set) */
+  /** The first listener's URL, e.g. http://127.0.0.1:8080 (https when it has tls). */
   url: string;
+  /** Every listener's URL, in the order of `listen`. */
+  urls: string[];
   adminUrl: string;
   metrics: GatewayMetrics;
   audit: FileAuditWriter;
@@ -54,11 +56,11 @@ export async function startGateway(config: GatewayConfig, options: StartOptions 
   const watcher = await watchPolicies(config.policies, options.watchDebounceMs ?? 300, () => { void core.reload('policy folder changed'); }, logger);
 
   const adminUrl = `http://${hostForUrl(adminServer.address() as AddressInfo)}`;
-  logger.info({ url: core.url, admin: adminUrl, vendors: core.readiness().policies }, 'telegate listening');
+  logger.info({ url: core.url, urls: core.urls, admin: adminUrl, vendors: core.readiness().policies }, 'telegate listening');
 
   let closing: Promise<void> | undefined;
   return {
-    url: core.url, adminUrl, metrics: core.metrics, audit: core.audit, reload: core.reload,
+    url: core.url, urls: core.urls, adminUrl, metrics: core.metrics, audit: core.audit, reload: core.reload,
     close(graceMs?: number) {
       closing ??= (async () => {
         watcher?.close();

@@ -21,7 +21,11 @@ export type JsonParseErrorCode = 'not-utf8' | 'invalid-json' | 'too-deep' | 'too
 
 export interface JsonParseError { code: JsonParseErrorCode; detail: string }
 
-export type JsonParseResult = { ok: true; value: JsonValue } | { ok: false; error: JsonParseError };
+/**
+ * `negativeZero`: the body holds a `-0` (in any spelling) outside strings; pass it to serializeJson so
+ * that the sign, which JSON.stringify drops, is written back (SPEC §5: values that pass are not altered).
+ */
+export type JsonParseResult = { ok: true; value: JsonValue; negativeZero: boolean } | { ok: false; error: JsonParseError };
 
 export interface JsonParseOptions {
   maxDepth: number;
@@ -77,17 +81,17 @@ function invalidJsonDetail(message: string): string {
   return position === undefined ? what : `${what} (at character ${position})`;
 }
 
-function nativeParse(text: string): JsonParseResult {
+function nativeParse(text: string, negativeZero: boolean): JsonParseResult {
   try {
-    return { ok: true, value: JSON.parse(text) as JsonValue };
+    return { ok: true, value: JSON.parse(text) as JsonValue, negativeZero };
   } catch (err) {
     return invalid(err);
   }
 }
 
-function losslessParseText(text: string): JsonParseResult {
+function losslessParseText(text: string, negativeZero: boolean): JsonParseResult {
   try {
-    return { ok: true, value: losslessParse(text, null, exactNumber) as JsonValue };
+    return { ok: true, value: losslessParse(text, null, exactNumber) as JsonValue, negativeZero };
   } catch (err) {
     return invalid(err);
   }
@@ -95,7 +99,7 @@ function losslessParseText(text: string): JsonParseResult {
 
 export function parseJson(bytes: Buffer, options: JsonParseOptions): JsonParseResult {
   if (!isUtf8(bytes)) return { ok: false, error: { code: 'not-utf8', detail: 'the body is not valid UTF-8' } };
-  const { depthExceeded, valuesExceeded, risky } = scanBytes(bytes, options.maxDepth, options.maxValues);
+  const { depthExceeded, valuesExceeded, risky, negativeZero } = scanBytes(bytes, options.maxDepth, options.maxValues);
   if (depthExceeded) {
     return { ok: false, error: { code: 'too-deep', detail: `the body nests deeper than ${options.maxDepth} levels` } };
   }
@@ -106,20 +110,20 @@ export function parseJson(bytes: Buffer, options: JsonParseOptions): JsonParseRe
   for (let r = 0; r < risky.length; r += 2) {
     const token = bytes.toString('latin1', risky[r], risky[r + 1]);
     // Not a JSON number: the body is malformed, and the native parser says where.
-    if (!isNumber(token)) return nativeParse(bytes.toString('utf8'));
+    if (!isNumber(token)) return nativeParse(bytes.toString('utf8'), negativeZero);
     if (heldExactly(token)) continue;
     if (!isInteger(token)) {
-      const checked = nativeParse(bytes.toString('utf8'));
+      const checked = nativeParse(bytes.toString('utf8'), negativeZero);
       return checked.ok ? inexact(token) : checked;
     }
     big.push(risky[r]!, risky[r + 1]!);
   }
-  if (big.length === 0) return nativeParse(bytes.toString('utf8'));
+  if (big.length === 0) return nativeParse(bytes.toString('utf8'), negativeZero);
   if (canMark(bytes)) {
-    const parsed = nativeParse(markTokens(bytes, big).toString('utf8'));
+    const parsed = nativeParse(markTokens(bytes, big).toString('utf8'), negativeZero);
     // A mark not found again stood where no value does (a key, a replaced duplicate): malformed, and
     // the lossless parser below reports it as the body is.
     if (parsed.ok && unmark(parsed.value, big.length / 2) === big.length / 2) return parsed;
   }
-  return losslessParseText(bytes.toString('utf8'));
+  return losslessParseText(bytes.toString('utf8'), negativeZero);
 }

@@ -15,6 +15,11 @@ export interface ByteScan {
    * and no exponent, so a double holds it exactly (DBL_DIG is 15).
    */
   risky: number[];
+  /**
+   * A number token outside strings is a negative zero (`-0`, `-0.0`, `-0e5`): JSON.parse keeps its sign,
+   * JSON.stringify does not, so the serializer must be told (serialize.ts).
+   */
+  negativeZero: boolean;
 }
 
 const QUOTE = 0x22;
@@ -35,6 +40,7 @@ const MANY_DIGITS = 16;
 
 export function scanBytes(bytes: Buffer, maxDepth: number, maxValues = Number.POSITIVE_INFINITY): ByteScan {
   const risky: number[] = [];
+  let negativeZero = false;
   let depth = 0;
   let values = 0;
   const n = bytes.length;
@@ -44,33 +50,38 @@ export function scanBytes(bytes: Buffer, maxDepth: number, maxValues = Number.PO
       let j = i;
       for (;;) {
         j = bytes.indexOf(QUOTE, j + 1);
-        if (j === -1) return { depthExceeded: false, valuesExceeded: false, risky }; // unterminated: JSON.parse reports it
+        if (j === -1) return { depthExceeded: false, valuesExceeded: false, risky, negativeZero }; // unterminated: JSON.parse reports it
         let backslashes = 0;
         for (let k = j - 1; bytes[k] === BACKSLASH; k--) backslashes++;
         if ((backslashes & 1) === 0) break;
       }
       i = j;
-      if (++values > maxValues) return { depthExceeded: false, valuesExceeded: true, risky };
+      if (++values > maxValues) return { depthExceeded: false, valuesExceeded: true, risky, negativeZero };
     } else if ((c >= DIGIT_0 && c <= DIGIT_9) || c === MINUS) {
       // The whole token, as far as number characters go: for valid JSON exactly the number's text.
       const start = i;
       let digits = 0;
       let exponent = false;
+      /** A digit other than 0 before any exponent: the value is not zero. */
+      let nonZero = false;
       for (; i < n; i++) {
         const d = bytes[i]!;
-        if (d >= DIGIT_0 && d <= DIGIT_9) digits++;
-        else if (d === LOWER_E || d === UPPER_E) exponent = true;
+        if (d >= DIGIT_0 && d <= DIGIT_9) {
+          digits++;
+          if (d !== DIGIT_0 && !exponent) nonZero = true;
+        } else if (d === LOWER_E || d === UPPER_E) exponent = true;
         else if (d !== DOT && d !== MINUS && d !== PLUS) break;
       }
       if (digits >= MANY_DIGITS || exponent) risky.push(start, i);
+      if (c === MINUS && !nonZero) negativeZero = true;
       i--;
-      if (++values > maxValues) return { depthExceeded: false, valuesExceeded: true, risky };
+      if (++values > maxValues) return { depthExceeded: false, valuesExceeded: true, risky, negativeZero };
     } else if (c === OPEN_BRACE || c === OPEN_BRACKET) {
-      if (++depth > maxDepth) return { depthExceeded: true, valuesExceeded: false, risky };
-      if (++values > maxValues) return { depthExceeded: false, valuesExceeded: true, risky };
+      if (++depth > maxDepth) return { depthExceeded: true, valuesExceeded: false, risky, negativeZero };
+      if (++values > maxValues) return { depthExceeded: false, valuesExceeded: true, risky, negativeZero };
     } else if (c === CLOSE_BRACE || c === CLOSE_BRACKET) {
       depth--;
     }
   }
-  return { depthExceeded: false, valuesExceeded: false, risky };
+  return { depthExceeded: false, valuesExceeded: false, risky, negativeZero };
 }

@@ -97,18 +97,19 @@ describe('malformed heads are refused by the HTTP parser, with a JSON reason', (
     431, 'headers-too-large');
   });
 
+  // Framing refusals in full: test/e2e/framing-table.test.ts.
   test('Content-Length and Transfer-Encoding together (request smuggling): 400, nothing forwarded', async () => {
     const smuggled = `POST /deployment HTTP/1.1\r\nHost: ${host}\r\nContent-Length: 2\r\n\r\n{}`;
     const chunked = `0\r\n\r\n${smuggled}`;
     await expectRefusedWithoutRecord(async () => asReply(await rawExchange(gw.url,
       `POST /snapshot HTTP/1.1\r\nHost: ${host}\r\nContent-Length: ${Buffer.byteLength(chunked)}\r\nTransfer-Encoding: chunked\r\n\r\n${chunked}`)),
-    400, 'bad-request');
+    400, 'bad-framing');
   });
 
   test('two different Content-Length headers: 400, nothing forwarded', async () => {
     await expectRefusedWithoutRecord(async () => asReply(await rawExchange(gw.url,
       `POST /snapshot HTTP/1.1\r\nHost: ${host}\r\nContent-Length: 2\r\nContent-Length: 40\r\n\r\n{}`)),
-    400, 'bad-request');
+    400, 'bad-framing');
   });
 });
 

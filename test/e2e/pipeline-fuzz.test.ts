@@ -13,7 +13,7 @@
  * `npm test` runs 100 cases; `FUZZ_RUNS=5000 npm run fuzz` the long run (FUZZ_SEED replays one).
  */
 import { createHash } from 'node:crypto';
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { isIPv4, isIPv6 } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -22,6 +22,7 @@ import * as zlib from 'node:zlib';
 import fc from 'fast-check';
 import { verifyAuditDir } from '../../src/audit';
 import { tailAudit, type AuditTail } from '../helpers/audit-tail';
+import { walkFolder } from '../helpers/folder-walk';
 import { bodyNode, caseArb, FUZZ_POLICY, MARKER, secretTree, type Corruption, type FuzzCase, type IdInput } from '../helpers/fuzz-cases';
 import { meaningDiff, meaningOf, meaningOfReceived, parseReceived, render, reserialize, type Meaning } from '../helpers/fuzz-json';
 import { startTestGateway, type TestGateway } from '../helpers/gateway-harness';
@@ -304,7 +305,7 @@ describe('the pipeline under random requests', () => {
     expect((await httpCall(`${gw.adminUrl}/healthz`)).status).toBe(200);
     expect((await verifyAuditDir(gw.auditDir)).firstError).toBeUndefined();
     let everything = gw.logLines.join('\n');
-    for (const name of await readdir(gw.auditDir)) everything += await readFile(path.join(gw.auditDir, name), 'utf8');
+    for (const entry of await walkFolder(gw.auditDir)) if (entry.kind === 'file') everything += await readFile(entry.path, 'utf8');
     for (const r of vendor.received) everything += r.body.toString('utf8');
     expect(leaks(everything)).toEqual([]);
   });

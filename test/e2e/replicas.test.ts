@@ -86,7 +86,10 @@ describe.each<{ naming: string; replica: (id: string) => TestGatewayOptions }>([
     expect((await readdir(auditDir)).sort()).toEqual([
       expect.stringMatching(/^audit-\d{4}-\d{2}-\d{2}-gw-a\.jsonl$/),
       expect.stringMatching(/^audit-\d{4}-\d{2}-\d{2}-gw-b\.jsonl$/),
+      'locks',
     ]);
+    // One lock per chain (SPEC §6: one writer per chain), each with the holder it last had.
+    expect((await readdir(path.join(auditDir, 'locks'))).sort()).toEqual(['gw-a.holder', 'gw-a.lock', 'gw-b.holder', 'gw-b.lock']);
     const report = await verifyAuditDir(auditDir);
     expect(report.ok).toBe(true);
     expect(report.chains.map((c) => [c.replica, c.stopped])).toEqual([['gw-a', true], ['gw-b', true]]);

@@ -3,9 +3,10 @@
  * writes or serves (its log, the audit files, metrics, readiness, error replies); audit files and a
  * generated key are private; an upstream with an untrusted certificate is refused, and nothing leaves.
  */
-import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { walkFolder } from '../helpers/folder-walk';
 import { spawnGateway } from '../helpers/gateway-process';
 import { selfSignedCertificate } from '../helpers/self-signed';
 import { startStandInVendor } from '../helpers/stand-in-vendor';
@@ -15,8 +16,8 @@ const HASH_KEY = 'SECRET-hash-key-must-never-leak-4f9a';
 const ADMIN_TOKEN = 'SECRET-admin-token-must-never-leak-77';
 
 async function everyAuditByte(dir: string): Promise<string> {
-  const names = await readdir(dir);
-  return (await Promise.all(names.map((n) => readFile(path.join(dir, n), 'utf8')))).join('\n');
+  const files = (await walkFolder(dir)).filter((e) => e.kind === 'file');
+  return (await Promise.all(files.map((f) => readFile(f.path, 'utf8')))).join('\n');
 }
 
 describe('secrets and permissions', () => {
@@ -64,7 +65,12 @@ describe('secrets and permissions', () => {
     gw.child.kill('SIGTERM');
     expect(await gw.exited).toBe(0);
     expect((await stat(audit)).mode & 0o777).toBe(0o700);
-    for (const name of await readdir(audit)) expect([name, (await stat(path.join(audit, name))).mode & 0o777]).toEqual([name, 0o600]);
+    // Chain files and the chain locks (locks/): folders 0700, files 0600.
+    const entries = await walkFolder(audit);
+    expect(entries.some((e) => e.kind === 'folder')).toBe(true);
+    for (const entry of entries) {
+      expect([entry.path, (await stat(entry.path)).mode & 0o777]).toEqual([entry.path, entry.kind === 'folder' ? 0o700 : 0o600]);
+    }
     expect((await stat(path.join(data, 'hash.key'))).mode & 0o777).toBe(0o600);
     const generated = (await readFile(path.join(data, 'hash.key'), 'utf8')).trim();
     expect(gw.output()).toMatch(/generated a new one/);

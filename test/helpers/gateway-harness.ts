@@ -18,6 +18,8 @@ export const POLICIES = path.resolve(__dirname, '../../policies');
 export interface TestGateway {
   gateway: Gateway;
   url: string;
+  /** Every listener's URL, in the order of `listen` (url is the first). */
+  urls: string[];
   adminUrl: string;
   dir: string;
   auditDir: string;
@@ -56,13 +58,13 @@ export async function startTestGateway(options: TestGatewayOptions = {}): Promis
   }
   const loaded = await loadConfig({ env, cwd: dir, ...(file === undefined ? {} : { file }) });
   if (!loaded.ok) throw new Error(`test configuration refused: ${loaded.errors.join('; ')}`);
-  const config = { ...loaded.value, listen: { ...loaded.value.listen, host: '127.0.0.1' } };
+  const config = { ...loaded.value, listen: loaded.value.listen.map((l) => ({ ...l, host: '127.0.0.1' })) };
   const logLines: string[] = [];
   const sink = new Writable({ write(chunk: Buffer, _enc, cb) { logLines.push(...chunk.toString('utf8').split('\n').filter(Boolean)); cb(); } });
   const logger = pino({ level: 'debug' }, sink);
   const gateway = await startGateway(config, { logger, env, watchDebounceMs: 50, ...(options.auditSeams ? { auditSeams: options.auditSeams } : {}) });
   return {
-    gateway, url: gateway.url, adminUrl: gateway.adminUrl, dir, auditDir: config.audit.dir, logLines,
+    gateway, url: gateway.url, urls: gateway.urls, adminUrl: gateway.adminUrl, dir, auditDir: config.audit.dir, logLines,
     async close() {
       await gateway.close(2_000);
       if (options.dir === undefined) await rm(dir, { recursive: true, force: true });

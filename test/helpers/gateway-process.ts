@@ -39,7 +39,8 @@ export async function spawnGateway(env: Record<string, string>, timeoutMs = 15_0
   }
 }
 
-async function spawnOnce(env: Record<string, string>, timeoutMs: number): Promise<GatewayProcess> {
+/** `telegate serve` in a child on free ports, its output collected. */
+async function spawnServe(env: Record<string, string>): Promise<{ child: ChildProcess; port: number; adminPort: number; output: () => string; exited: Promise<number | string> }> {
   const port = await freePort();
   const adminPort = await freePort();
   const child = spawn(process.execPath, [BIN, 'serve'], {
@@ -50,17 +51,34 @@ async function spawnOnce(env: Record<string, string>, timeoutMs: number): Promis
   child.stdout?.on('data', (c: Buffer) => { output += c.toString('utf8'); });
   child.stderr?.on('data', (c: Buffer) => { output += c.toString('utf8'); });
   const exited = new Promise<number | string>((resolve) => child.on('exit', (code, signal) => resolve(code ?? signal ?? 'unknown')));
+  return { child, port, adminPort, output: () => output, exited };
+}
+
+async function spawnOnce(env: Record<string, string>, timeoutMs: number): Promise<GatewayProcess> {
+  const { child, port, adminPort, output, exited } = await spawnServe(env);
   const adminUrl = `http://127.0.0.1:${adminPort}`;
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    if (child.exitCode !== null) throw new Error(`telegate exited ${child.exitCode} before it was ready:\n${output}`);
+    if (child.exitCode !== null) throw new Error(`telegate exited ${child.exitCode} before it was ready:\n${output()}`);
     const ok = await fetch(`${adminUrl}/readyz`).then((r) => r.ok, () => false);
     if (ok) break;
     if (Date.now() > deadline) {
       child.kill('SIGKILL');
-      throw new Error(`telegate not ready within ${timeoutMs} ms:\n${output}`);
+      throw new Error(`telegate not ready within ${timeoutMs} ms:\n${output()}`);
     }
     await new Promise((r) => setTimeout(r, 50));
   }
-  return { child, url: `http://127.0.0.1:${port}`, adminUrl, output: () => output, exited };
+  return { child, url: `http://127.0.0.1:${port}`, adminUrl, output, exited };
+}
+
+/**
+ * Runs `telegate serve` that is expected to refuse to start: waits for it to exit (at most `timeoutMs`,
+ * then kills it) and returns its exit code and everything it printed.
+ */
+export async function runRefusedGateway(env: Record<string, string>, timeoutMs = 20_000): Promise<{ code: number | string; output: string }> {
+  const { child, output, exited } = await spawnServe(env);
+  const killer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+  const code = await exited;
+  clearTimeout(killer);
+  return { code, output: output() };
 }

@@ -1,5 +1,6 @@
 import { appendFile, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import type { ChainLock } from '../../../src/audit/chain-lock';
 import { openAuditWriter } from '../../../src/audit/writer';
 import { verifyAuditDir } from '../../../src/audit/verify';
 import { egress, fileLines, independentCheck, removeDir, sha256, tempDir } from './audit-test-kit';
@@ -13,10 +14,12 @@ describe('audit crash recovery', () => {
   afterEach(async () => { await removeDir(dir); });
 
   async function writeSome(): Promise<string> {
-    const writer = await openAuditWriter({ dir, maxFileBytes: 1 << 20, fsync: true, now });
+    let lock: ChainLock | undefined;
+    const writer = await openAuditWriter({ dir, maxFileBytes: 1 << 20, fsync: true, now }, { lockTaken: (l) => { lock = l; } });
     await writer.appendEgress(egress('a', '{"a":1}'));
     await writer.appendOutcome({ id: 'a', status: 202, ms: 5 });
-    // No close(): the process "dies" here, so no stop record.
+    // No close(): the process "dies" here, so no stop record; the kernel frees a dead process's lock.
+    lock!.release();
     return readFile(path.join(dir, FILE), 'utf8');
   }
 

@@ -14,7 +14,7 @@ describe('built-in defaults', () => {
   test('no file and an empty environment give SPEC §4 values, paths under the working directory', async () => {
     // Written out from SPEC §4 and the configuration brief, not from defaults.ts.
     expect(await load({ env: {}, cwd: CWD })).toEqual({
-      listen: { host: '0.0.0.0', port: 8080 },
+      listen: [{ host: '0.0.0.0', port: 8080 }],
       admin: { host: '127.0.0.1', port: 9090 },
       policies: '/srv/telegate-run/policies',
       data_dir: '/srv/telegate-run/data',
@@ -33,7 +33,7 @@ describe('built-in defaults', () => {
   test('no admin token and no TLS unless configured', async () => {
     const config = await load({ env: {}, cwd: CWD });
     expect('token' in config.admin).toBe(false);
-    expect('tls' in config.listen).toBe(false);
+    expect('tls' in config.listen[0]!).toBe(false);
     expect('replica' in config.audit).toBe(false);
   });
 
@@ -49,10 +49,10 @@ describe('built-in defaults', () => {
 
   test('defaultConfig gives a fresh copy: changing one does not change the next', () => {
     const a = defaultConfig();
-    a.listen.port = 1;
+    a.listen[0]!.port = 1;
     a.vendors['coder'] = { level: 2 };
     const b = defaultConfig();
-    expect(b.listen.port).toBe(8080);
+    expect(b.listen).toEqual([{ host: '0.0.0.0', port: 8080 }]);
     expect(b.vendors).toEqual({});
   });
 });

@@ -7,13 +7,13 @@ const full = { cwd: FIXTURES, file: 'valid/full.yaml' };
 describe('each variable overrides the file', () => {
   test('TELEGATE_PORT and TELEGATE_ADMIN_PORT', async () => {
     const config = await loadOk({ ...full, env: { TELEGATE_PORT: '18081', TELEGATE_ADMIN_PORT: '19091' } });
-    expect(config.listen).toMatchObject({ host: '10.1.2.3', port: 18081 });
+    expect(config.listen).toMatchObject([{ host: '10.1.2.3', port: 18081 }]);
     expect(config.admin).toMatchObject({ host: '0.0.0.0', port: 19091 });
   });
 
   test('port 0 (any free port) is accepted', async () => {
     const config = await loadOk({ cwd: FIXTURES, env: { TELEGATE_PORT: '0', TELEGATE_ADMIN_PORT: '0' } });
-    expect([config.listen.port, config.admin.port]).toEqual([0, 0]);
+    expect([config.listen[0]!.port, config.admin.port]).toEqual([0, 0]);
   });
 
   test('TELEGATE_ADMIN_TOKEN', async () => {

@@ -25,10 +25,10 @@ describe('valid files', () => {
 
   test('every option set in the file is used; relative paths resolve against the working directory', async () => {
     expect(await loadOk({ ...at, file: 'valid/full.yaml' })).toEqual({
-      listen: {
+      listen: [{
         host: '10.1.2.3', port: 8443,
         tls: { cert: path.join(FIXTURES, 'tls/cert.pem'), key: path.join(FIXTURES, 'tls/key.pem') },
-      },
+      }],
       admin: { host: '0.0.0.0', port: 9443, token: 'file-token-7f3a9c' },
       policies: '/etc/telegate/policies',
       data_dir: '/var/lib/telegate',
@@ -49,7 +49,7 @@ describe('valid files', () => {
 
   test('keys a file leaves out keep their defaults, also inside a mapping it gives', async () => {
     const config = await loadOk({ ...at, file: 'valid/partial.yaml' });
-    expect(config.listen).toEqual({ host: '0.0.0.0', port: 18080 });
+    expect(config.listen).toEqual([{ host: '0.0.0.0', port: 18080 }]);
     expect(config.audit).toEqual({ dir: path.join(FIXTURES, 'audit'), replica: 'gw-2', max_file_bytes: 268435456, fsync: true });
     expect(config.vendors).toEqual({ coder: { level: 0 } });
     expect(config.defaultLevel).toBe(1);
@@ -58,19 +58,19 @@ describe('valid files', () => {
 
   test('the file may be given as an absolute path', async () => {
     const config = await loadOk({ env: {}, cwd: os.tmpdir(), file: path.join(FIXTURES, 'valid/partial.yaml') });
-    expect(config.listen.port).toBe(18080);
+    expect(config.listen[0]!.port).toBe(18080);
   });
 });
 
 describe('which file', () => {
   test('TELEGATE_CONFIG names the file when no file option is given', async () => {
     const config = await loadOk({ env: { TELEGATE_CONFIG: 'valid/partial.yaml' }, cwd: FIXTURES });
-    expect(config.listen.port).toBe(18080);
+    expect(config.listen[0]!.port).toBe(18080);
   });
 
   test('the file option (--config) wins over TELEGATE_CONFIG', async () => {
     const config = await loadOk({ env: { TELEGATE_CONFIG: 'valid/partial.yaml' }, cwd: FIXTURES, file: 'valid/full.yaml' });
-    expect(config.listen.port).toBe(8443);
+    expect(config.listen[0]!.port).toBe(8443);
   });
 
   test('a file that does not exist is an error naming it', async () => {
@@ -103,7 +103,7 @@ describe('invalid files: each error names the file and the key, and says what is
     ['fsync-as-string.yaml', 'audit.fsync: must be true or false'],
     ['tls-without-key.yaml', 'listen.tls.key: missing'],
     ['tls-cert-missing.yaml', `listen.tls.cert: cannot read ${path.join(FIXTURES, 'tls/no-such-cert.pem')}: no such file`],
-    ['empty-listen.yaml', 'listen: must be a mapping'],
+    ['empty-listen.yaml', 'listen: must be a mapping or a list'],
     ['token-wrong-place.yaml', 'listen.token: unknown key'],
   ])('%s: %s', async (name, expected) => {
     const file = `invalid/${name}`;
@@ -139,7 +139,7 @@ describe('invalid files: each error names the file and the key, and says what is
   test('the same port on two different specific addresses is allowed', async () => {
     const dir = await mkdtemp(path.join(os.tmpdir(), 'telegate-config-'));
     await writeFile(path.join(dir, 'c.yaml'), 'listen: { host: 10.0.0.5, port: 9090 }\n');
-    expect((await loadOk({ env: {}, cwd: dir, file: 'c.yaml' })).listen.port).toBe(9090);
+    expect((await loadOk({ env: {}, cwd: dir, file: 'c.yaml' })).listen[0]!.port).toBe(9090);
   });
 });
 

@@ -134,7 +134,8 @@ describe('deploy/kubernetes', () => {
     expect(at(service, 'spec', 'selector')).toEqual(at(deployment, 'spec', 'template', 'metadata', 'labels'));
     const servicePorts = list(at(service, 'spec', 'ports'), 'service ports');
     expect(servicePorts).toEqual([{ name: 'telemetry', port: 8080, targetPort: 'telemetry' }]);
-    expect(portNumber('telemetry')).toBe(config.listen.port);
+    expect(config.listen).toHaveLength(1);
+    expect(portNumber('telemetry')).toBe(config.listen[0]!.port);
   });
 });
 
