@@ -20,7 +20,9 @@ export type AuditErrorCode =
   /** append after close(). */
   | 'audit-closed'
   /** This process no longer owns the chain (its supervisor is gone); the record was not written. */
-  | 'audit-not-owner';
+  | 'audit-not-owner'
+  /** The chain no longer holds what its latest signed checkpoint vouched for: cut or rewritten since. */
+  | 'audit-checkpoint-mismatch';
 
 export class AuditError extends Error {
   readonly code: AuditErrorCode;
