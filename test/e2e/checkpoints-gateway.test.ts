@@ -91,6 +91,18 @@ test('written while records are added and at stop, posted to the witness as text
     const admin = gw.adminUrl;
     await eventually('the acceptance counted', async () => ((await metric(admin, 'telegate_checkpoint_witness_total', { result: 'accepted' })) ?? 0) >= 1 ? true : undefined);
     expect(await metric(admin, 'telegate_checkpoints_total', { result: 'written' })).toBeGreaterThanOrEqual(1);
+    // The console shows the chain's latest checkpoint and that the witness accepted it.
+    const shown = await eventually('the console showing the accepted checkpoint', async () => {
+      const api = JSON.parse((await httpCall(`${admin}/console/api/checkpoints`)).body) as { chains: { chain: string; latest?: { size: number; root: string }; witness_accepted_latest: boolean }[] };
+      return api.chains[0]?.witness_accepted_latest ? api.chains : undefined;
+    });
+    expect(shown).toHaveLength(1);
+    const latestNote = checkpointOf(await readFile(path.join(dir, 'audit', 'checkpoints', 'default')));
+    expect(shown[0]).toMatchObject({ chain: 'default', latest: { size: latestNote.size, root: latestNote.root.toString('base64') } });
+    const page = (await httpCall(`${admin}/console/checkpoints`)).body;
+    expect(page).toContain('<th scope="row">default</th>');
+    expect(page).toContain(latestNote.root.toString('base64'));
+    expect(page).toContain('<span class="ok">accepted</span>');
     await gw.close();
     gw = undefined;
 
@@ -145,6 +157,7 @@ test('a witness that hangs or refuses holds up no request; each failure is count
     expect(status.accepted).toBe(false);
     expect(status.error).toBeDefined();
     expect(gw.logLines.some((l) => l.includes('the witness did not accept the checkpoint'))).toBe(true);
+    expect((await httpCall(`${gw.adminUrl}/console/checkpoints`)).body).toContain('<span class="error">not accepted</span>');
   } finally {
     await gw.close();
     await rm(dir, { recursive: true, force: true });
