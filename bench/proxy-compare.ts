@@ -3,9 +3,11 @@
  * interleaved run by run, for A/B comparisons on a machine whose other load comes and goes.
  *
  * Each target is `workers=N`, `tree=DIR` (another checkout with its dist/ built: compare a commit with
- * the one before it) or `node=FLAGS` (node options, comma-separated), combinable with `+`:
+ * the one before it), `node=FLAGS` (node options, comma-separated) or `checkpoint=SECONDS` (signed
+ * checkpoints on, one every SECONDS), combinable with `+`:
  *   node dist/bench/proxy-compare.js workers=1 workers=2
  *   node dist/bench/proxy-compare.js tree=/tmp/telegate-before tree=.
+ *   node dist/bench/proxy-compare.js workers=1 workers=1+checkpoint=1
  * A run is wrk -t1 -c16 for --seconds (6) against one target after the machine was quiet for 2 s; a run
  * during which other processes took more than a quarter of a core is discarded and repeated. Prints
  * requests/s and CPU µs per request (telegate's process tree and the stand-in vendor) for each run,
@@ -23,7 +25,7 @@ import { runWrk, writeWrkScript } from './proxy/wrk';
 
 const RUDDER_HEADERS = { 'Content-Type': 'application/json', Authorization: RUDDER_AUTHORIZATION, 'User-Agent': 'analytics-node/1.1.5' };
 
-interface Spec { label: string; workers: number; bin?: string; nodeArgs: string[] }
+interface Spec { label: string; workers: number; bin?: string; nodeArgs: string[]; checkpointIntervalS?: number }
 
 function parseSpec(text: string): Spec {
   const spec: Spec = { label: text, workers: 1, nodeArgs: [] };
@@ -32,7 +34,8 @@ function parseSpec(text: string): Spec {
     if (key === 'workers') spec.workers = Number(value);
     else if (key === 'tree') spec.bin = path.resolve(value, 'bin', 'telegate.js');
     else if (key === 'node') spec.nodeArgs = value.split(',').filter(Boolean);
-    else throw new Error(`unknown target part ${part}: use workers=N, tree=DIR or node=FLAGS`);
+    else if (key === 'checkpoint') spec.checkpointIntervalS = Number(value);
+    else throw new Error(`unknown target part ${part}: use workers=N, tree=DIR, node=FLAGS or checkpoint=SECONDS`);
   }
   return spec;
 }
@@ -59,7 +62,7 @@ async function main(argv: string[]): Promise<void> {
     started.push(vendor);
     const targets: (Target & { spec: Spec })[] = [];
     for (const [i, spec] of specs.entries()) {
-      const t = await startTelegate({ dir: path.join(dir, `t${i}`), upstream: vendor.url, fsync: true, workers: spec.workers, nodeArgs: spec.nodeArgs, name: spec.label, ...(spec.bin ? { bin: spec.bin } : {}) });
+      const t = await startTelegate({ dir: path.join(dir, `t${i}`), upstream: vendor.url, fsync: true, workers: spec.workers, nodeArgs: spec.nodeArgs, name: spec.label, ...(spec.bin ? { bin: spec.bin } : {}), ...(spec.checkpointIntervalS === undefined ? {} : { checkpointIntervalS: spec.checkpointIntervalS }) });
       started.push(t);
       targets.push({ ...t, spec });
     }
