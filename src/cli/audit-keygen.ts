@@ -7,6 +7,7 @@
  */
 import { open, unlink } from 'node:fs/promises';
 import path from 'node:path';
+import { nodeFileOps } from '../audit/file-ops';
 import { formatVerifierKey } from '../audit/tlog/signed-note';
 import { generateSigningKey } from '../audit/tlog/signing-key';
 import { CHECKPOINT_ORIGIN, CHECKPOINT_ORIGIN_RULE } from '../config/schema';
@@ -43,8 +44,7 @@ export async function runAuditKeygen(opts: { name: string; out: string }, io: Cl
   }
   await handle.close();
   // The new name must survive a crash too.
-  const dir = await open(path.dirname(opts.out), 'r');
-  await dir.sync().finally(() => dir.close());
+  await nodeFileOps.fsyncDir(path.dirname(opts.out));
   io.stdout(`${formatVerifierKey(opts.name, publicKey)}\n`);
   io.stderr(`${COMMAND}: wrote the private key to ${opts.out} (mode 0600). Configure audit.checkpoint.key_file: ${opts.out} and audit.checkpoint.origin: ${opts.name}; give auditors the verifier key above, never the file.\n`);
   return EXIT_OK;

@@ -209,7 +209,7 @@ test('two workers: each chain has its own checkpoint, and both verify with the c
     TELEGATE_UPSTREAM_CODER: vendor.url,
     TELEGATE_LEVEL_CODER: '1',
     TELEGATE_CHECKPOINT_KEY_FILE: keyFile,
-  });
+  }, 60_000);
   try {
     for (let i = 0; i < 8; i++) expect((await post(gw.url, i)).status).toBe(202);
   } finally {
@@ -225,4 +225,4 @@ test('two workers: each chain has its own checkpoint, and both verify with the c
   expect(r.stdout.toString()).toContain(`telegate/w2 at size ${w2.size}: ok`);
   expect(r.status).toBe(0);
   await rm(dir, { recursive: true, force: true });
-}, 60_000);
+}, 120_000);

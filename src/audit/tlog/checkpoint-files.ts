@@ -12,6 +12,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, open, readdir, readFile, rename, stat, unlink } from 'node:fs/promises';
 import path from 'node:path';
+import { nodeFileOps } from '../file-ops';
 
 export const CHECKPOINTS_FOLDER = 'checkpoints';
 const FILE_MODE = 0o600;
@@ -26,15 +27,6 @@ export const witnessPath = (auditDir: string, chain: string): string => path.joi
 
 export async function prepareCheckpointsDir(auditDir: string): Promise<void> {
   await mkdir(checkpointsDir(auditDir), { recursive: true, mode: DIR_MODE });
-}
-
-async function syncDir(dir: string): Promise<void> {
-  const handle = await open(dir, 'r');
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
 }
 
 /** Replaces `file` with `data` so that a reader, or a crash, sees the old content or the new, never a mix. */
@@ -57,7 +49,7 @@ export async function replaceFile(file: string, data: string | Buffer): Promise<
     await unlink(temporary).catch(() => undefined);
     throw error;
   }
-  await syncDir(dir);
+  await nodeFileOps.fsyncDir(dir);
 }
 
 /** The file's bytes, or undefined when it does not exist; refuses files larger than `maxBytes`. */
