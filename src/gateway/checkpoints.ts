@@ -13,7 +13,7 @@ import type { GatewayConfig } from '../config';
 import type { GatewayMetrics } from './metrics';
 import { witnessPoster } from './witness-client';
 
-export async function openCheckpoints(config: GatewayConfig, logger: Logger, metrics: GatewayMetrics): Promise<Checkpointer | undefined> {
+export async function openCheckpoints(config: GatewayConfig, logger: Logger, metrics: GatewayMetrics, owner?: () => boolean): Promise<Checkpointer | undefined> {
   const settings = config.audit.checkpoint;
   if (settings.key_file === null) {
     logger.warn('audit.checkpoint.key_file is not set: no signed checkpoints are written, so removing the newest records or rewriting the log whole cannot be proven (docs/audit-log.md)');
@@ -32,6 +32,7 @@ export async function openCheckpoints(config: GatewayConfig, logger: Logger, met
     origin: settings.origin,
     signer,
     intervalMs: settings.interval_s * 1000,
+    ...(owner ? { owner } : {}),
     ...(settings.witness_url === null ? {} : { publish: witnessPoster(settings.witness_url) }),
     events: {
       written: (cp) => {

@@ -104,7 +104,7 @@ export async function startCore(config: GatewayConfig, options: CoreOptions = {}
   let checkpoints: Checkpointer | undefined;
   let audit: FileAuditWriter;
   try {
-    checkpoints = await openCheckpoints(config, logger, metrics);
+    checkpoints = await openCheckpoints(config, logger, metrics, options.auditOwner);
   } catch (error) {
     runtime.close();
     throw new StartError([error instanceof Error ? error.message : String(error)]);

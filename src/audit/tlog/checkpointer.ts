@@ -57,6 +57,8 @@ export interface CheckpointerOptions {
   publish?: (note: string) => Promise<WitnessOutcome>;
   events?: CheckpointEvents;
   now?: () => Date;
+  /** As the writer's: false once this process may no longer own the chain (an orphaned worker writes no checkpoint either). */
+  owner?: () => boolean;
 }
 
 export interface WrittenCheckpoint {
@@ -207,6 +209,7 @@ export class Checkpointer implements ChainObserver {
   private async write(): Promise<void> {
     const size = this.tree.size;
     if (this.written?.size === size) return;
+    if (this.options.owner?.() === false) return;
     const root = this.tree.root();
     const note = signNote(formatCheckpointText({ origin: this.origin, size, root }), [this.options.signer]);
     const state = formatTreeState({ chain: this.options.chain, size, edge: this.tree.edgeHashes(), ...(this.end ? { end: this.end } : {}) });

@@ -110,6 +110,21 @@ describe('checkpoints of a chain', () => {
     expect(written).toEqual([1, 4, 5]);
   });
 
+  test('a process that no longer owns the chain (an orphaned worker) writes no checkpoint', async () => {
+    let owns = true;
+    const cp = new Checkpointer({ auditDir: dir, chain: 'default', origin: 'telegate', signer, intervalMs: 60_000, owner: () => owns });
+    const writer = await openAuditWriter({ dir, maxFileBytes: 1 << 20, fsync: true, now, observer: cp });
+    await appendSome(writer, 2);
+    await cp.checkpoint();
+    const before = await readFile(path.join(dir, 'checkpoints', 'default'), 'utf8');
+    await appendSome(writer, 2, 2);
+    owns = false;
+    await cp.checkpoint();
+    await writer.close();
+    await cp.close();
+    expect(await readFile(path.join(dir, 'checkpoints', 'default'), 'utf8')).toBe(before);
+  });
+
   test('across rotation: leaves follow the chain through its files in order', async () => {
     const { writer, cp } = await open({ maxFileBytes: 2_000 });
     for (let i = 0; i < 6; i++) await appendSome(writer, 5, i * 5);
