@@ -7,6 +7,7 @@
  *   - telegate as production runs it (`node bin/telegate.js serve`, compiled dist/), level 1, durable
  *     audit log in a temp folder, both vendors' upstreams pointed at the stand-in.
  */
+import { generateKeyPairSync } from 'node:crypto';
 import { mkdirSync, openSync, closeSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { firstLine, freePort, startChild, waitUntil, type Child } from './processes';
@@ -87,6 +88,8 @@ export interface TelegateOptions {
   bin?: string;
   /** Another Node.js binary, to compare runtimes; the one running the bench by default. */
   node?: string;
+  /** Signed checkpoints on (a fresh key, one every `checkpointIntervalS` seconds while records are added). */
+  checkpointIntervalS?: number;
 }
 
 export async function startTelegate(options: TelegateOptions): Promise<Target & { adminUrl: string; auditDir: string }> {
@@ -96,7 +99,13 @@ export async function startTelegate(options: TelegateOptions): Promise<Target & 
   const adminPort = await freePort();
   const config = path.join(dir, 'telegate.yaml');
   const workers = options.workers ?? 1;
-  writeFileSync(config, `audit: { fsync: ${options.fsync} }\nworkers: ${workers}\n`);
+  let checkpoint = '';
+  if (options.checkpointIntervalS !== undefined) {
+    const keyFile = path.join(dir, 'checkpoint.pem');
+    writeFileSync(keyFile, generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }), { mode: 0o600 });
+    checkpoint = `, checkpoint: { key_file: ${JSON.stringify(keyFile)}, interval_s: ${options.checkpointIntervalS} }`;
+  }
+  writeFileSync(config, `audit: { fsync: ${options.fsync}${checkpoint} }\nworkers: ${workers}\n`);
   const auditDir = path.join(dir, 'audit');
   // The request log goes to a file, as in production it goes to a collector, not into a pipe we must drain.
   const log = openSync(path.join(dir, 'telegate.log'), 'a');

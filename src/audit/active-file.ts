@@ -55,6 +55,11 @@ export class ActiveFile {
     return this.current?.fileName;
   }
 
+  /** Bytes of the current file known durable. */
+  get durableSize(): number {
+    return this.current?.size ?? 0;
+  }
+
   /** Whether a record of `bytes` on UTC day `day`, after `pendingBytes` not yet written, needs a new file. */
   needsNewFile(day: string, pendingBytes: number, bytes: number): boolean {
     const cur = this.current;

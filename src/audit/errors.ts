@@ -24,7 +24,9 @@ export type AuditErrorCode =
   /** Another process holds the chain's lock (one writer per chain, SPEC §6); the message names it. */
   | 'audit-locked'
   /** The chain's lock cannot be taken at all (the file system refuses locks, permissions). */
-  | 'audit-lock';
+  | 'audit-lock'
+  /** The chain no longer holds what its latest signed checkpoint vouched for: cut or rewritten since. */
+  | 'audit-checkpoint-mismatch';
 
 export class AuditError extends Error {
   readonly code: AuditErrorCode;

@@ -22,7 +22,11 @@ export interface ChainLine {
   terminated: boolean;
 }
 
-export interface ReadOptions { chunkBytes?: number }
+export interface ReadOptions {
+  chunkBytes?: number;
+  /** Byte offset to start at, the start of a line (line numbers then count from there). */
+  start?: number;
+}
 
 export async function* readFileLines(file: ChainFile, options: ReadOptions = {}): AsyncGenerator<ChainLine> {
   const chunkBytes = options.chunkBytes ?? DEFAULT_CHUNK_BYTES;
@@ -31,8 +35,8 @@ export async function* readFileLines(file: ChainFile, options: ReadOptions = {})
     let pending: Buffer[] = [];
     let pendingBytes = 0;
     let lineNo = 0;
-    let lineOffset = 0;
-    let position = 0;
+    let lineOffset = options.start ?? 0;
+    let position = lineOffset;
     for (;;) {
       // A fresh buffer per read: yielded lines are views into it and must not be overwritten.
       const chunk = Buffer.allocUnsafe(chunkBytes);
@@ -64,8 +68,8 @@ export async function* readFileLines(file: ChainFile, options: ReadOptions = {})
   }
 }
 
-export async function* readChainLines(chain: AuditChain, options: ReadOptions = {}): AsyncGenerator<ChainLine> {
-  for (const file of chain.files) yield* readFileLines(file, options);
+export async function* readChainLines(chain: AuditChain, options: Omit<ReadOptions, 'start'> = {}): AsyncGenerator<ChainLine> {
+  for (const file of chain.files) yield* readFileLines(file, options.chunkBytes === undefined ? {} : { chunkBytes: options.chunkBytes });
 }
 
 /**

@@ -3,6 +3,7 @@
  * durability; the CLI reads and verifies. Nothing here knows about HTTP or policies.
  */
 import type { PathCounts } from '../policy/types';
+import type { ChainFile } from './file-naming';
 
 export type Decision = 'forwarded' | 'blocked' | 'rejected';
 
@@ -71,6 +72,29 @@ export interface AuditWriterOptions {
   supervisor?: number;
   /** How long to wait for the chain's lock while its holder is an orphaned worker; 0 (default): not at all. */
   orphanWaitMs?: number;
+  /** Told of the chain as recovery left it, then of every line once it is durable (src/audit/tlog). */
+  observer?: ChainObserver;
+}
+
+/** Lines that just became durable, in chain order, all in one file. */
+export interface DurableLines {
+  /** The file's name and its durable length after these lines. */
+  file: string;
+  end: number;
+  /** Each line in the pieces it was written in; the last piece ends in the line's newline. */
+  lines: readonly (readonly Buffer[])[];
+  /** seq and hash of the last of these records. */
+  last: { seq: number; hash: string };
+}
+
+/**
+ * Follows a chain as the writer makes it: `open` once recovery has cut any torn line and before anything
+ * is appended (an error stops the writer from opening), `durable` after each successful write and sync.
+ * `durable` must not throw: the lines are on disk whatever the observer makes of them.
+ */
+export interface ChainObserver {
+  open(files: readonly ChainFile[]): Promise<void>;
+  durable(lines: DurableLines): void;
 }
 
 export interface AuditWriter {

@@ -119,6 +119,7 @@ class ChainWriter implements FileAuditWriter {
     const flush = async () => {
       if (count === 0) return;
       await this.file.appendDurably(chunks, bytes);
+      this.tellObserver(records.slice(durable, durable + count));
       durable += count;
       this.stats.records += count;
       this.stats.bytes += bytes;
@@ -146,6 +147,17 @@ class ChainWriter implements FileAuditWriter {
       this.lastBatchOk = false;
       this.stats.failedBatches++;
       return { durable, error: asError(err) };
+    }
+  }
+
+  private tellObserver(written: PendingRecord[]): void {
+    const observer = this.options.observer;
+    const last = written[written.length - 1];
+    if (!observer || !last) return;
+    try {
+      observer.durable({ file: this.file.fileName ?? '', end: this.file.durableSize, lines: written.map((r) => r.chunks), last: { seq: last.seq, hash: last.hash } });
+    } catch {
+      // The records are durable; what the observer failed to make of them is its own to report.
     }
   }
 
@@ -218,7 +230,10 @@ export async function openAuditWriter(options: AuditWriterOptions, seams: Writer
   });
   seams.lockTaken?.(lock);
   try {
-    const end = await recoverChainEnd(await listChainFiles(options.dir, replica));
+    const files = await listChainFiles(options.dir, replica);
+    const end = await recoverChainEnd(files);
+    // Under the lock too: the checkpointer reads the chain as recovery left it.
+    await options.observer?.open(files);
     const writer = new ChainWriter(options, end.head, seams.fileOps ?? nodeFileOps, now, lock);
     if (end.newest) await writer.activeFile.adopt(end.newest.file, end.newest.size);
     return await startChain(writer, end.torn, replica);

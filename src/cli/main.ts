@@ -10,6 +10,8 @@ import { Command, CommanderError, InvalidArgumentError, Option } from 'commander
 import { LEVELS, type Level } from '../policy/types';
 import type { runAuditVerify as RunAuditVerify } from './audit-verify';
 import { registerAuditQueryCommands } from './audit-query-commands';
+import { registerAuditTlogCommands, repeatable } from './audit-tlog-commands';
+import { quietOnClosedPipe } from './closed-pipe';
 import { EXIT_OK, EXIT_USAGE, processIO, type CliIO } from './io';
 import { runPolicyCheck } from './policy-check';
 import { runPolicyExplain } from './policy-explain';
@@ -80,15 +82,19 @@ function buildProgram(io: CliIO, run: (action: Action) => void): Command {
   const audit = program.command('audit').description('read and verify the audit log');
 
   audit.command('verify')
-    .description('check the hash chain and every record; exit 1 naming the first bad record')
+    .description('check the hash chain and every record; exit 1 naming the first bad record. With --checkpoint and --key, also that the log holds everything each signed checkpoint vouched for')
     .argument('[dir]', 'audit folder (default: TELEGATE_AUDIT_DIR, else ./audit)')
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
-    .action((dir: string | undefined, opts: { format: 'text' | 'json' }) => run(async () => {
+    .option('--checkpoint <file>', 'a signed checkpoint kept elsewhere (repeatable); needs --key', repeatable, [])
+    .option('--key <vkey>', 'verifier key the checkpoints must be signed by: name+<key id>+<base64 key> (repeatable)', repeatable, [])
+    .action((dir: string | undefined, opts: { format: 'text' | 'json'; checkpoint: string[]; key: string[] }) => run(async () => {
+      quietOnClosedPipe();
       const { runAuditVerify } = require('./audit-verify') as { runAuditVerify: typeof RunAuditVerify };
       return runAuditVerify(dir, opts, io);
     }));
 
   registerAuditQueryCommands(audit, io, run);
+  registerAuditTlogCommands(audit, io, run);
 
   return program;
 }

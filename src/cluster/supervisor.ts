@@ -21,6 +21,7 @@ import { createLogger } from '../gateway/logger';
 import { PolicyRuntime } from '../gateway/policy-runtime';
 import { watchPolicies } from '../gateway/policy-watcher';
 import { loadHashKey } from '../policy';
+import { loadSigningKey } from '../audit/tlog/signing-key';
 import { isFromWorker, type FromWorker, type Question, type ToWorker } from './messages';
 import { WORKER_ENV } from './worker';
 
@@ -74,6 +75,12 @@ export async function startSupervisor(config: GatewayConfig, options: Supervisor
   // The key is created here if it must be, so the workers all find the same one.
   await loadHashKey({ env, keyFile: config.hash.key_file, dataDir: config.data_dir, warn: (m) => logger.warn(m) })
     .catch((error: unknown) => { throw new StartError([error instanceof Error ? error.message : String(error)]); });
+  // A bad checkpoint key fails the start once, here, rather than once per worker; each worker signs its own chain.
+  const checkpointKey = config.audit.checkpoint.key_file;
+  if (checkpointKey !== null) {
+    await loadSigningKey(checkpointKey, config.audit.checkpoint.origin)
+      .catch((error: unknown) => { throw new StartError([error instanceof Error ? error.message : String(error)]); });
+  }
   // The supervisor's own copy of the policy set: the console's matrix, and the same errors a single process gives.
   const runtime = new PolicyRuntime(runtimeOptions(config));
   const first = await runtime.load();

@@ -16,7 +16,10 @@ export function defaultConfig(): GatewayConfig {
     // Empty: the gateway serves every vendor that has a policy file, at defaultLevel.
     vendors: {},
     defaultLevel: 1,
-    audit: { dir: './audit', max_file_bytes: 256 * MIB, fsync: true },
+    audit: {
+      dir: './audit', max_file_bytes: 256 * MIB, fsync: true,
+      checkpoint: { origin: 'telegate', interval_s: 60, witness_url: null, key_file: null },
+    },
     hash: { key_file: null },
     // A 5,000-user Coder snapshot is ~50 MB.
     limits: { body_bytes: 64 * MIB, inflated_bytes: 256 * MIB, depth: 128, values: 5_000_000, connections: 1024 },

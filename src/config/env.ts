@@ -25,6 +25,8 @@ export interface EnvOverrides {
   auditDir?: string;
   /** TELEGATE_AUDIT_REPLICA: one configuration file (a ConfigMap) for all replicas, each naming its own chain. */
   auditReplica?: string;
+  /** TELEGATE_CHECKPOINT_KEY_FILE: the checkpoint signing key's file (a mounted secret). */
+  checkpointKeyFile?: string;
   policies?: string;
   dataDir?: string;
   logLevel?: LogLevel;
@@ -85,6 +87,7 @@ export function readEnvOverrides(env: NodeJS.ProcessEnv): EnvResult {
     if (new RegExp(REPLICA_NAME).test(replica)) out.auditReplica = replica;
     else errors.push(`TELEGATE_AUDIT_REPLICA: ${REPLICA_NAME_RULE}`);
   }
+  set('checkpointKeyFile', text('TELEGATE_CHECKPOINT_KEY_FILE'));
   set('policies', text('TELEGATE_POLICIES'));
   set('dataDir', text('TELEGATE_DATA_DIR'));
   const log = text('TELEGATE_LOG_LEVEL');

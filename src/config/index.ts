@@ -1,5 +1,5 @@
 /** The gateway configuration (SPEC §4): what `telegate serve` uses from this folder. */
-export type { AdminConfig, AuditConfig, GatewayConfig, LimitsConfig, ListenConfig, LogLevel, VendorConfig } from './types';
+export type { AdminConfig, AuditConfig, CheckpointConfig, GatewayConfig, LimitsConfig, ListenConfig, LogLevel, VendorConfig } from './types';
 export { LOG_LEVELS } from './types';
 export type { ConfigFile } from './schema';
 export { configFileSchema } from './schema';

@@ -20,9 +20,10 @@ export function mergeConfig(defaults: GatewayConfig, file: ConfigFile, env: EnvO
   if (env.adminPort !== undefined) admin.port = env.adminPort;
   if (env.adminToken !== undefined) admin.token = env.adminToken;
 
-  const audit = { ...defaults.audit, ...file.audit };
+  const audit = { ...defaults.audit, ...file.audit, checkpoint: { ...defaults.audit.checkpoint, ...file.audit?.checkpoint } };
   if (env.auditDir !== undefined) audit.dir = env.auditDir;
   if (env.auditReplica !== undefined) audit.replica = env.auditReplica;
+  if (env.checkpointKeyFile !== undefined) audit.checkpoint.key_file = env.checkpointKeyFile;
 
   const defaultLevel = env.level ?? defaults.defaultLevel;
   const keyFile = file.hash?.key_file ?? defaults.hash.key_file;
@@ -34,7 +35,10 @@ export function mergeConfig(defaults: GatewayConfig, file: ConfigFile, env: EnvO
     data_dir: resolve(env.dataDir ?? file.data_dir ?? defaults.data_dir),
     vendors: mergeVendors(file, env, defaultLevel),
     defaultLevel,
-    audit: { ...audit, dir: resolve(audit.dir) },
+    audit: {
+      ...audit, dir: resolve(audit.dir),
+      checkpoint: { ...audit.checkpoint, key_file: audit.checkpoint.key_file === null ? null : resolve(audit.checkpoint.key_file) },
+    },
     hash: { key_file: keyFile === null ? null : resolve(keyFile) },
     limits: { ...defaults.limits, ...file.limits },
     upstream: { ...defaults.upstream, ...file.upstream },

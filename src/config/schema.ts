@@ -19,7 +19,10 @@ export interface ConfigFile {
   policies?: string;
   data_dir?: string;
   vendors?: Record<string, { level?: Level; upstream?: string }>;
-  audit?: { dir?: string; replica?: string; max_file_bytes?: number; fsync?: boolean };
+  audit?: {
+    dir?: string; replica?: string; max_file_bytes?: number; fsync?: boolean;
+    checkpoint?: { origin?: string; interval_s?: number; witness_url?: string | null; key_file?: string | null };
+  };
   hash?: { key_file?: string | null };
   limits?: { body_bytes?: number; inflated_bytes?: number; depth?: number; values?: number; connections?: number };
   upstream?: { timeout_ms?: number };
@@ -37,6 +40,13 @@ export const REPLICA_NAME_RULE = 'must be 1 to 64 letters, digits, "_" or "-", s
 
 /** Processes serving the egress port; each writes its own audit chain, named after the replica. */
 export const MAX_WORKERS = 64;
+
+/**
+ * A checkpoint origin prefix, which also names the signing key (c2sp.org/signed-note: no spaces, no '+'):
+ * a schema-less URL such as `telegate` or `audit.example.com/telegate`.
+ */
+export const CHECKPOINT_ORIGIN = '^[A-Za-z0-9](?:[A-Za-z0-9._~:@/-]{0,198}[A-Za-z0-9._~:@-])?$';
+export const CHECKPOINT_ORIGIN_RULE = 'must be 1 to 200 letters, digits and "._~:@/-", starting with a letter or digit and not ending in "/" (e.g. audit.example.com/telegate)';
 
 export const HTTP_URL = '^https?://';
 export const HTTP_URL_RULE = 'must be an http:// or https:// URL';
@@ -78,6 +88,12 @@ export const configFileSchema = closed({
     replica: { type: 'string', pattern: REPLICA_NAME, description: REPLICA_NAME_RULE },
     max_file_bytes: positive,
     fsync: { type: 'boolean' },
+    checkpoint: closed({
+      origin: { type: 'string', pattern: CHECKPOINT_ORIGIN, description: CHECKPOINT_ORIGIN_RULE },
+      interval_s: { type: 'integer', minimum: 1, maximum: 86_400 },
+      witness_url: { type: ['string', 'null'], pattern: HTTP_URL, description: HTTP_URL_RULE },
+      key_file: { type: ['string', 'null'], minLength: 1 },
+    }),
   }),
   hash: closed({ key_file: { type: ['string', 'null'], minLength: 1 } }),
   limits: closed({ body_bytes: bufferSize, inflated_bytes: bufferSize, depth: positive, values: positive, connections: positive }),

@@ -27,6 +27,10 @@ export async function semanticErrors(config: GatewayConfig, file: ConfigFile, fi
     }
   }
 
+  const keyFile = config.audit.checkpoint.key_file;
+  const keyProblem = keyFile === null ? undefined : await unreadable(keyFile);
+  if (keyProblem !== undefined) errors.push(`audit.checkpoint.key_file: cannot read ${keyFile}: ${keyProblem}`);
+
   // Only the file's upstreams: TELEGATE_UPSTREAM_<VENDOR> was checked when the environment was read.
   for (const [vendor, entry] of Object.entries(file.vendors ?? {})) {
     const problem = entry.upstream === undefined ? undefined : upstreamUrlProblem(entry.upstream);

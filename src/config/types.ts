@@ -17,7 +17,19 @@ export interface AdminConfig {
 /** The enforced level of one vendor, and an upstream URL that replaces the policy's. */
 export interface VendorConfig { level: Level; upstream?: string }
 
-export interface AuditConfig { dir: string; replica?: string; max_file_bytes: number; fsync: boolean }
+export interface AuditConfig { dir: string; replica?: string; max_file_bytes: number; fsync: boolean; checkpoint: CheckpointConfig }
+
+/** Signed checkpoints of each chain (SPEC §6.1). */
+export interface CheckpointConfig {
+  /** The origin prefix: origin lines read `<origin>/<chain name>`, and the signing key is named `<origin>`. */
+  origin: string;
+  /** Seconds between checkpoints while records are added (one is also written at every stop). */
+  interval_s: number;
+  /** Where each new checkpoint is POSTed (text/plain); null: none. */
+  witness_url: string | null;
+  /** PKCS#8 PEM Ed25519 private key (TELEGATE_CHECKPOINT_KEY_FILE); null: no checkpoints. */
+  key_file: string | null;
+}
 
 export interface LimitsConfig {
   body_bytes: number;

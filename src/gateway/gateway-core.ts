@@ -13,10 +13,12 @@ import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
 import { Gauge } from 'prom-client';
 import { openAuditWriter, type FileAuditWriter, type WriterSeams } from '../audit';
+import type { Checkpointer } from '../audit/tlog/checkpointer';
 import { vendorSettings, type GatewayConfig } from '../config';
 import { createPseudonymizer, loadHashKey } from '../policy';
 import type { PolicySet } from '../policy/types';
 import type { ReadinessReport } from './admin-app';
+import { openCheckpoints } from './checkpoints';
 import { createEgressHandler } from './egress-handler';
 import { GatewayError, sendError } from './http-error';
 import { safeStdout } from './log-destination';
@@ -112,17 +114,29 @@ export async function startCore(config: GatewayConfig, options: CoreOptions = {}
 
   const tlsOf = await Promise.all(config.listen.map(async (l) => (l.tls ? { cert: await readFile(l.tls.cert), key: await readFile(l.tls.key) } : undefined)));
 
+  let checkpoints: Checkpointer | undefined;
   let audit: FileAuditWriter;
+  try {
+    checkpoints = await openCheckpoints(config, logger, metrics, options.auditOwner);
+  } catch (error) {
+    runtime.close();
+    throw new StartError([error instanceof Error ? error.message : String(error)]);
+  }
   try {
     audit = await openAuditWriter({
       dir: config.audit.dir, maxFileBytes: config.audit.max_file_bytes, fsync: config.audit.fsync,
       ...(config.audit.replica === undefined ? {} : { replica: config.audit.replica }),
       ...(options.auditOwner ? { owner: options.auditOwner } : {}),
       ...(options.auditLock ?? {}),
+      ...(checkpoints ? { observer: checkpoints } : {}),
     }, options.auditSeams);
   } catch (error) {
     runtime.close();
     throw new StartError([`audit.dir ${config.audit.dir}: ${error instanceof Error ? error.message : String(error)}`]);
+  }
+  if (checkpoints) {
+    logger.info({ size: checkpoints.size, resumed: checkpoints.opened.resumed, lines_read: checkpoints.opened.linesRead }, 'audit checkpoint tree ready');
+    checkpoints.start();
   }
   await audit.appendPolicy({ policies: policyList(first.snapshot), reload: false });
   publishPolicies(metrics, first.snapshot);
@@ -200,6 +214,7 @@ export async function startCore(config: GatewayConfig, options: CoreOptions = {}
   } catch (error) {
     for (const server of servers) server.close();
     await audit.close();
+    await checkpoints?.close();
     runtime.close();
     throw new StartError([`cannot listen: ${error instanceof Error ? error.message : String(error)}`]);
   }
@@ -241,6 +256,8 @@ export async function startCore(config: GatewayConfig, options: CoreOptions = {}
           await audit.close();
         } finally {
           runtime.close();
+          // After the writer: the final checkpoint covers its `stop` record (or all that became durable).
+          await checkpoints?.close();
         }
       })();
       return closing;

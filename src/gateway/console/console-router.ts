@@ -16,6 +16,8 @@ import type { PolicySet } from '../../policy/types';
 import type { ReadinessReport } from '../admin-app';
 import { CONSOLE_BASE, accessOf, createConsoleGate } from './console-access';
 import { CONSOLE_CSS } from './console-css';
+import { readCheckpointStatus } from '../../audit/tlog/checkpoint-status';
+import { renderCheckpointsBody } from './checkpoints-view';
 import { renderDriftBody } from './drift-view';
 import { html, type Html } from './html';
 import { shownJson } from '../../audit/query/result-json';
@@ -195,6 +197,16 @@ export function createConsoleRouter(deps: ConsoleDeps): Router {
       if (!v.report) res.status(400).json({ error: 'bad-window', detail: v.error ?? '' });
       else res.json({ bucket: v.report.bucket, starts: v.report.starts.map((s) => new Date(s).toISOString()), vendors: v.report.vendors });
     } catch (error) { failed(req, res, error); }
+  });
+
+  // --- signed checkpoints ----------------------------------------------------------------------------
+  router.get('/checkpoints', async (req, res) => {
+    try {
+      send(req, res, 'Signed checkpoints', 'checkpoints', renderCheckpointsBody(await readCheckpointStatus(deps.auditDir)));
+    } catch (error) { failed(req, res, error); }
+  });
+  router.get('/api/checkpoints', async (req, res) => {
+    try { res.json({ chains: await readCheckpointStatus(deps.auditDir) }); } catch (error) { failed(req, res, error); }
   });
 
   // --- policy digests and reload ---------------------------------------------------------------------

@@ -2,13 +2,14 @@
 import { CONSOLE_BASE, type ConsoleAccess } from './console-access';
 import { html, type Html } from './html';
 
-export type NavKey = 'records' | 'drift' | 'policies' | 'volume' | 'status';
+export type NavKey = 'records' | 'drift' | 'policies' | 'volume' | 'checkpoints' | 'status';
 
 const NAV: readonly { key: NavKey; href: string; label: string }[] = [
   { key: 'records', href: `${CONSOLE_BASE}/records`, label: 'Egress records' },
   { key: 'drift', href: `${CONSOLE_BASE}/drift`, label: 'Drift' },
   { key: 'policies', href: `${CONSOLE_BASE}/policies`, label: 'Policy matrix' },
   { key: 'volume', href: `${CONSOLE_BASE}/volume`, label: 'Volume' },
+  { key: 'checkpoints', href: `${CONSOLE_BASE}/checkpoints`, label: 'Checkpoints' },
   { key: 'status', href: `${CONSOLE_BASE}/status`, label: 'Policies & reload' },
 ];
 

@@ -20,7 +20,11 @@ describe('built-in defaults', () => {
       data_dir: '/srv/telegate-run/data',
       vendors: {},
       defaultLevel: 1,
-      audit: { dir: '/srv/telegate-run/audit', max_file_bytes: 268435456, fsync: true },
+      // SPEC §6.1: origin telegate, every 60 s, no witness, and no key (so no checkpoints) unless given.
+      audit: {
+        dir: '/srv/telegate-run/audit', max_file_bytes: 268435456, fsync: true,
+        checkpoint: { origin: 'telegate', interval_s: 60, witness_url: null, key_file: null },
+      },
       hash: { key_file: null },
       limits: { body_bytes: 67108864, inflated_bytes: 268435456, depth: 128, values: 5000000, connections: 1024 },
       upstream: { timeout_ms: 30000 },

@@ -38,6 +38,16 @@ describe('each variable overrides the file', () => {
     expect(config.audit).toMatchObject({ replica: 'telegate-7d9f8b6c5-x2k4p', max_file_bytes: 1048576, fsync: false });
   });
 
+  test('TELEGATE_CHECKPOINT_KEY_FILE names the checkpoint signing key (a mounted secret), relative to cwd; the rest stays the file\'s', async () => {
+    const config = await loadOk({ ...full, env: { TELEGATE_CHECKPOINT_KEY_FILE: 'checkpoint/signing-key.pem' } });
+    expect(config.audit.checkpoint).toEqual({
+      origin: 'audit.corp.example/telegate', interval_s: 15, witness_url: 'https://witness.corp.example/add', key_file: path.join(FIXTURES, 'checkpoint/signing-key.pem'),
+    });
+    expect(await loadErrors({ ...full, env: { TELEGATE_CHECKPOINT_KEY_FILE: '' } })).toEqual(['TELEGATE_CHECKPOINT_KEY_FILE: is set but empty']);
+    expect(await loadErrors({ cwd: FIXTURES, env: { TELEGATE_CHECKPOINT_KEY_FILE: '/no/such/key.pem' } }))
+      .toEqual(['audit.checkpoint.key_file: cannot read /no/such/key.pem: no such file']);
+  });
+
   test('TELEGATE_WORKERS beats the file', async () => {
     expect((await loadOk({ ...full, env: { TELEGATE_WORKERS: '2' } })).workers).toBe(2);
   });

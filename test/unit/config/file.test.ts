@@ -38,7 +38,13 @@ describe('valid files', () => {
         'my-vendor': { level: 1, upstream: 'http://10.0.0.9:8080' },
       },
       defaultLevel: 1,
-      audit: { dir: '/var/log/telegate/audit', replica: 'eu-west_1', max_file_bytes: 1048576, fsync: false },
+      audit: {
+        dir: '/var/log/telegate/audit', replica: 'eu-west_1', max_file_bytes: 1048576, fsync: false,
+        checkpoint: {
+          origin: 'audit.corp.example/telegate', interval_s: 15, witness_url: 'https://witness.corp.example/add',
+          key_file: path.join(FIXTURES, 'checkpoint/signing-key.pem'),
+        },
+      },
       hash: { key_file: path.join(FIXTURES, 'secrets/hash.key') },
       limits: { body_bytes: 1000, inflated_bytes: 4000, depth: 16, values: 50000, connections: 64 },
       upstream: { timeout_ms: 5000 },
@@ -50,7 +56,10 @@ describe('valid files', () => {
   test('keys a file leaves out keep their defaults, also inside a mapping it gives', async () => {
     const config = await loadOk({ ...at, file: 'valid/partial.yaml' });
     expect(config.listen).toEqual([{ host: '0.0.0.0', port: 18080 }]);
-    expect(config.audit).toEqual({ dir: path.join(FIXTURES, 'audit'), replica: 'gw-2', max_file_bytes: 268435456, fsync: true });
+    expect(config.audit).toEqual({
+      dir: path.join(FIXTURES, 'audit'), replica: 'gw-2', max_file_bytes: 268435456, fsync: true,
+      checkpoint: { origin: 'telegate', interval_s: 60, witness_url: null, key_file: null },
+    });
     expect(config.vendors).toEqual({ coder: { level: 0 } });
     expect(config.defaultLevel).toBe(1);
     expect(config.admin).toEqual({ host: '127.0.0.1', port: 9090 });
@@ -105,11 +114,18 @@ describe('invalid files: each error names the file and the key, and says what is
     ['tls-cert-missing.yaml', `listen.tls.cert: cannot read ${path.join(FIXTURES, 'tls/no-such-cert.pem')}: no such file`],
     ['empty-listen.yaml', 'listen: must be a mapping or a list'],
     ['token-wrong-place.yaml', 'listen.token: unknown key'],
+    ['bad-checkpoint-origin.yaml', 'audit.checkpoint.origin: must be 1 to 200 letters, digits and "._~:@/-"'],
+    ['zero-checkpoint-interval.yaml', 'audit.checkpoint.interval_s: must be at least 1'],
   ])('%s: %s', async (name, expected) => {
     const file = `invalid/${name}`;
     const errors = await loadErrors({ ...at, file });
     expect(errors).toHaveLength(1);
     expect(errors[0]?.startsWith(`${file}: ${expected}`)).toBe(true);
+  });
+
+  test('a checkpoint key file that cannot be read is named (the file or TELEGATE_CHECKPOINT_KEY_FILE may have set it)', async () => {
+    expect(await loadErrors({ ...at, file: 'invalid/checkpoint-key-missing.yaml' }))
+      .toEqual([`audit.checkpoint.key_file: cannot read ${path.join(FIXTURES, 'checkpoint/no-such-key.pem')}: no such file`]);
   });
 
   test('an unknown key lists the keys allowed where it stands', async () => {
