@@ -8,6 +8,7 @@
 import { createHash, generateKeyPairSync, verify, type KeyObject } from 'node:crypto';
 import { appendFile, readdir, readFile, rm, stat, truncate, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import type { ChainLock } from '../../../src/audit/chain-lock';
 import { AuditError } from '../../../src/audit/errors';
 import { openAuditWriter, type FileAuditWriter } from '../../../src/audit/writer';
 import { listChainFiles } from '../../../src/audit/file-naming';
@@ -66,13 +67,14 @@ describe('checkpoints of a chain', () => {
   beforeEach(async () => { dir = await tempDir(); });
   afterEach(async () => { await removeDir(dir); });
 
-  async function open(options: { maxFileBytes?: number; fileOps?: ReturnType<typeof failingDisk>['ops']; replica?: string } = {}): Promise<{ writer: FileAuditWriter; cp: Checkpointer }> {
+  async function open(options: { maxFileBytes?: number; fileOps?: ReturnType<typeof failingDisk>['ops']; replica?: string } = {}): Promise<{ writer: FileAuditWriter; cp: Checkpointer; lock: ChainLock }> {
     const cp = new Checkpointer({ auditDir: dir, chain: options.replica ?? 'default', origin: 'telegate', signer, intervalMs: 60_000 });
+    let lock: ChainLock | undefined;
     const writer = await openAuditWriter({
       dir, maxFileBytes: options.maxFileBytes ?? 1 << 20, fsync: true, now, observer: cp,
       ...(options.replica ? { replica: options.replica } : {}),
-    }, options.fileOps ? { fileOps: options.fileOps } : {});
-    return { writer, cp };
+    }, { lockTaken: (l) => { lock = l; }, ...(options.fileOps ? { fileOps: options.fileOps } : {}) });
+    return { writer, cp, lock: lock! };
   }
 
   async function appendSome(writer: FileAuditWriter, n: number, from = 0): Promise<void> {
@@ -170,12 +172,14 @@ describe('checkpoints of a chain', () => {
   });
 
   test('after a crash: records made durable after the last checkpoint are read back, the torn line is no leaf, the recovery record is', async () => {
-    let { writer, cp } = await open();
+    let { writer, cp, lock } = await open();
     await appendSome(writer, 5);
     await cp.checkpoint();
     const before = await readCheckpoint(dir);
     await appendSome(writer, 4, 5);
-    // The process dies: no close, no final checkpoint, and half a line on disk.
+    // The process dies: no close, no final checkpoint, and half a line on disk; the kernel frees a dead
+    // process's chain lock.
+    lock.release();
     const file = path.join(dir, `audit-${DAY}.jsonl`);
     await appendFile(file, '{"v":1,"seq":10,"ts":"2026-11-22T10:00:00.000Z","type":"egress","prev":"ab');
 
