@@ -5,8 +5,11 @@
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 
-/** Replica ids become part of file names: no dots (the index separator), no path characters. */
-const REPLICA_ID = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
+/**
+ * Replica ids become part of file names: no dots (the index separator), no path characters. Not
+ * `default`, the chain name of the files without a replica id (its lock and checkpoint files).
+ */
+const REPLICA_ID = /^(?!default$)[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
 const FILE_NAME = /^audit-(\d{4}-\d{2}-\d{2})(?:-([A-Za-z0-9][A-Za-z0-9_-]{0,63}))?(?:\.([1-9]\d{0,8}))?\.jsonl$/;
 
 export interface AuditFileName {

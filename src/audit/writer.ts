@@ -208,7 +208,7 @@ function checkOptions(options: AuditWriterOptions): void {
     throw new AuditError('audit-options', `audit.max_file_bytes must be a positive integer, got ${String(options.maxFileBytes)}`);
   }
   if (options.replica !== undefined && !isValidReplicaId(options.replica)) {
-    throw new AuditError('audit-options', `audit.replica ${JSON.stringify(options.replica)} is not usable in file names: use 1-64 letters, digits, '-' or '_', starting with a letter or digit`);
+    throw new AuditError('audit-options', `audit.replica ${JSON.stringify(options.replica)} is not usable in file names: use 1-64 letters, digits, '-' or '_', starting with a letter or digit, and not "default" (the chain without a replica id)`);
   }
 }
 

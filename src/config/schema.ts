@@ -35,8 +35,9 @@ export const VENDOR_NAME = '^[a-z][a-z0-9-]*$';
 export const VENDOR_NAME_RULE = 'is not a vendor name (lower-case letters, digits and "-", starting with a letter)';
 
 /** A replica's name goes into audit file names, so it must be safe there. */
-export const REPLICA_NAME = '^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$';
-export const REPLICA_NAME_RULE = 'must be 1 to 64 letters, digits, "_" or "-", starting with a letter or digit';
+// Not `default`: that is the name of the chain without a replica id (its lock and its checkpoints).
+export const REPLICA_NAME = '^(?!default$)[A-Za-z0-9][A-Za-z0-9_-]{0,63}$';
+export const REPLICA_NAME_RULE = 'must be 1 to 64 letters, digits, "_" or "-", starting with a letter or digit, and not "default" (the name of the chain without a replica id)';
 
 /** Processes serving the egress port; each writes its own audit chain, named after the replica. */
 export const MAX_WORKERS = 64;

@@ -107,6 +107,7 @@ describe('invalid files: each error names the file and the key, and says what is
     ['bad-upstream-scheme.yaml', 'vendors.coder.upstream: must be an http:// or https:// URL'],
     ['upstream-with-credentials.yaml', 'vendors.coder.upstream: must not hold credentials'],
     ['bad-replica.yaml', 'audit.replica: must be 1 to 64 letters, digits, "_" or "-"'],
+    ['replica-default.yaml', 'audit.replica: must be 1 to 64 letters, digits, "_" or "-", starting with a letter or digit, and not "default"'],
     ['bad-log-level.yaml', 'log.level: must be fatal, error, warn, info, debug, trace or silent'],
     ['zero-depth.yaml', 'limits.depth: must be at least 1'],
     ['fsync-as-string.yaml', 'audit.fsync: must be true or false'],
