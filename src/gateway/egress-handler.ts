@@ -15,7 +15,9 @@ import type { AuditWriter, Decision, EgressFields } from '../audit/types';
 import { parseJson } from '../json/parse';
 import { serializeJson } from '../json/serialize';
 import { transform, type Pseudonymizer, type TransformResult } from '../policy';
+import { shadowDifference, type ShadowDifference } from '../policy/shadow';
 import { decodeBody } from './body-decode';
+import { drainBody } from './body-drain';
 import { readRawBody } from './body-read';
 import { GatewayError, sendError } from './http-error';
 import { createRequestLog, type RequestLogFields } from './logger';
@@ -36,7 +38,7 @@ export interface EgressDeps {
 }
 
 type FieldCounts = Pick<TransformResult, 'dropped' | 'hashed' | 'unknown'>;
-interface PolicyOutput extends FieldCounts { bytes: Buffer }
+interface PolicyOutput extends FieldCounts { bytes: Buffer; shadow?: ShadowDifference }
 
 const NOTHING: FieldCounts = { dropped: {}, hashed: {}, unknown: {} };
 /** The client version the audit log records, for `audit drift` by release. */
@@ -52,6 +54,8 @@ interface RouteShared {
   vendor: string;
   endpoint: string;
   level: 0 | 1 | 2;
+  /** The shadow level, when one is configured and differs from the enforced level (at level 0 nothing is judged). */
+  shadow: 1 | 2 | undefined;
   policy: string;
   upstream: string;
   requests: Readonly<Record<Decision, Readonly<Record<'vendor' | 'endpoint' | 'level' | 'decision', string>>>>;
@@ -66,8 +70,10 @@ function routeShared(route: Route): RouteShared {
   const endpoint = route.endpoint.path;
   const level = route.vendor.level;
   const requests = (decision: Decision) => Object.freeze({ vendor, endpoint, level: String(level), decision });
+  const shadow = route.vendor.shadowLevel;
   return {
     vendor, endpoint, level,
+    shadow: shadow !== undefined && level !== 0 && shadow !== level ? shadow : undefined,
     policy: route.vendor.policy.digest,
     upstream: route.target.href,
     requests: Object.freeze({ forwarded: requests('forwarded'), blocked: requests('blocked'), rejected: requests('rejected') }),
@@ -112,15 +118,17 @@ export function createEgressHandler(deps: EgressDeps): (req: IncomingMessage, re
     const client = req.socket.remoteAddress ?? 'unknown';
     const clientVersion = clientVersionOf(req);
     /** The egress record of this request, with what the policy decided. */
-    const egress = (decision: Decision, counts: FieldCounts, reason?: string, upstream?: string, bodyBytes?: Buffer): EgressFields => ({
+    const egress = (decision: Decision, counts: FieldCounts & { shadow?: ShadowDifference }, reason?: string, upstream?: string, bodyBytes?: Buffer): EgressFields => ({
       id, vendor, endpoint, level, policy: on.policy, decision, reason, upstream, client, client_version: clientVersion, bodyBytes,
       dropped: counts.dropped, hashed: counts.hashed, unknown: counts.unknown,
+      ...(counts.shadow === undefined ? {} : { shadow: counts.shadow }),
     });
 
     let record: EgressFields | undefined;
     try {
       if (level === 0) {
-        await readRawBody(req, limits.bodyBytes);
+        // Not limits.body_bytes: nothing is kept, and the instance must get the vendor's usual reply (body-drain.ts).
+        await drainBody(req);
         record = egress('blocked', NOTHING);
         // Nothing leaves at level 0, so a failing audit disk does not turn the vendor's normal reply into a
         // 503: RudderStack SDK 3.x crashes its host process when a batch finally fails. The failure is
@@ -136,7 +144,7 @@ export function createEgressHandler(deps: EgressDeps): (req: IncomingMessage, re
         return;
       }
 
-      const output = await policyOutput(req, route, level);
+      const output = await policyOutput(req, route, level, on.shadow);
       const bytes = output.bytes;
       // The audit record embeds the very Buffer the vendor is sent: one encoding, and byte-identical by construction.
       record = egress('forwarded', output, undefined, on.upstream, bytes);
@@ -178,10 +186,13 @@ export function createEgressHandler(deps: EgressDeps): (req: IncomingMessage, re
    * is still held while the record is made durable and the bytes go upstream (for a 50 MB snapshot each
    * is tens of MB, and the peak is what an instance's memory limit must cover).
    */
-  async function policyOutput(req: IncomingMessage, route: Route, level: 1 | 2): Promise<PolicyOutput> {
+  async function policyOutput(req: IncomingMessage, route: Route, level: 1 | 2, shadow: 1 | 2 | undefined): Promise<PolicyOutput> {
     const raw = await readRawBody(req, limits.bodyBytes);
-    const result = judge(route, level, await decodeBody(raw, header(req, 'content-encoding'), limits.inflatedBytes));
-    return { bytes: Buffer.from(serializeJson(result.body ?? {}), 'utf8'), dropped: result.dropped, hashed: result.hashed, unknown: result.unknown };
+    const result = judge(route, level, await decodeBody(raw, header(req, 'content-encoding'), limits.inflatedBytes), shadow);
+    return {
+      bytes: Buffer.from(serializeJson(result.body ?? {}), 'utf8'), dropped: result.dropped, hashed: result.hashed, unknown: result.unknown,
+      ...(result.shadow === undefined ? {} : { shadow: result.shadow }),
+    };
   }
 
   async function appendDurably(fields: EgressFields): Promise<void> {
@@ -215,7 +226,7 @@ export function createEgressHandler(deps: EgressDeps): (req: IncomingMessage, re
     if (unknown) metrics.unknownFields.inc(on.unknownLabels, unknown);
   }
 
-  function judge(route: Route, level: 1 | 2, body: Buffer): TransformResult {
+  function judge(route: Route, level: 1 | 2, body: Buffer, shadow: 1 | 2 | undefined): TransformResult & { shadow?: ShadowDifference } {
     const parsed = parseJson(body, { maxDepth: limits.depth, maxValues: limits.values });
     if (!parsed.ok) {
       const status = parsed.error.code === 'too-many-values' ? 413
@@ -226,7 +237,9 @@ export function createEgressHandler(deps: EgressDeps): (req: IncomingMessage, re
     if (value === null || typeof value !== 'object' || Array.isArray(value)) {
       throw new GatewayError(422, 'not-an-object', 'the body must be a JSON object, as every vendor endpoint sends');
     }
-    return transform(route.endpoint, level, value, deps.pseudonymizer);
+    const result = transform(route.endpoint, level, value, deps.pseudonymizer);
+    // The shadow level, compared right after the transform on the same parsed body: its only call site.
+    return shadow === undefined ? result : { ...result, shadow: shadowDifference(route.endpoint, level, shadow, value) };
   }
 }
 
