@@ -7,6 +7,7 @@
 import { stat } from 'node:fs/promises';
 import { verifyAuditDir } from '../audit/verify';
 import type { VerifyError, VerifyReport } from '../audit/types';
+import { auditFolder, type AuditLocation } from './audit-folder';
 import { EXIT_CHECK_FAILED, EXIT_OK, EXIT_USAGE, type CliIO } from './io';
 
 export interface AuditVerifyOptions { format?: 'text' | 'json' }
@@ -28,8 +29,9 @@ function textReport(dir: string, report: VerifyReport): string {
   return `${lines.join('\n')}\n`;
 }
 
-export async function runAuditVerify(dir: string | undefined, opts: AuditVerifyOptions, io: CliIO): Promise<number> {
-  const folder = dir ?? process.env['TELEGATE_AUDIT_DIR'] ?? './audit';
+export async function runAuditVerify(at: AuditLocation, opts: AuditVerifyOptions, io: CliIO): Promise<number> {
+  const folder = await auditFolder('telegate audit verify', at, io);
+  if (folder === undefined) return EXIT_USAGE;
   try {
     const st = await stat(folder);
     if (!st.isDirectory()) {
@@ -37,7 +39,7 @@ export async function runAuditVerify(dir: string | undefined, opts: AuditVerifyO
       return EXIT_USAGE;
     }
   } catch {
-    io.stderr(`telegate audit verify: no audit folder at ${folder} (give DIR, or set TELEGATE_AUDIT_DIR)\n`);
+    io.stderr(`telegate audit verify: no audit folder at ${folder} (give DIR, --config, or set TELEGATE_AUDIT_DIR)\n`);
     return EXIT_USAGE;
   }
   let report: VerifyReport;
