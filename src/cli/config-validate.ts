@@ -8,7 +8,7 @@
  * start can tell).
  */
 import { constants } from 'node:fs';
-import { access, stat } from 'node:fs/promises';
+import { access, readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { inspectConfig, vendorSettings, type GatewayConfig } from '../config';
 import { formatPolicyError, loadPolicySet, type PolicySet } from '../policy';
@@ -39,10 +39,9 @@ export async function validateSetup(options: ConfigOption, env: NodeJS.ProcessEn
   } else {
     const loaded = await loadPolicySet([config.policies]);
     if (!loaded.ok) errors.push(...loaded.errors.map(formatPolicyError));
-    else {
-      report.policySet = loaded.value;
-      errors.push(...unknownVendors(config, loaded.value, fileName, env));
-    }
+    else report.policySet = loaded.value;
+    // Whether the set loads or not: a policy file is named after its vendor, so the names are known anyway.
+    errors.push(...unknownVendors(config, loaded.ok ? [...loaded.value.policies.keys()] : await vendorFileNames(config.policies), fileName, env));
   }
 
   if (!inspection.unusable.has('*') && !inspection.unusable.has('hash') && !inspection.unusable.has('data_dir')) {
@@ -62,12 +61,19 @@ export async function validateSetup(options: ConfigOption, env: NodeJS.ProcessEn
   return report;
 }
 
+/** The vendors a policy folder (or file) holds, by file name (`<vendor>.yaml`, which load checks). */
+async function vendorFileNames(policies: string): Promise<string[]> {
+  const isFolder = await stat(policies).then((s) => s.isDirectory(), () => false);
+  const names = isFolder ? await readdir(policies).catch(() => []) : [path.basename(policies)];
+  return names.filter((n) => n.endsWith('.yaml') && !n.endsWith('.test.yaml')).map((n) => n.slice(0, -'.yaml'.length));
+}
+
 /** Vendors the configuration names (file or environment) that no policy defines: serve refuses those. */
-function unknownVendors(config: GatewayConfig, set: PolicySet, fileName: string | undefined, env: NodeJS.ProcessEnv): string[] {
-  const known = [...set.policies.keys()].sort();
+function unknownVendors(config: GatewayConfig, vendors: readonly string[], fileName: string | undefined, env: NodeJS.ProcessEnv): string[] {
+  const known = [...vendors].sort();
   const errors: string[] = [];
   for (const vendor of Object.keys(config.vendors)) {
-    if (set.policies.has(vendor)) continue;
+    if (known.includes(vendor)) continue;
     const upper = vendor.toUpperCase().replace(/-/g, '_');
     const from = [`TELEGATE_LEVEL_${upper}`, `TELEGATE_UPSTREAM_${upper}`].filter((name) => env[name] !== undefined);
     const where = from.length > 0 ? `${from.join(', ')}: ` : fileName === undefined ? '' : `${fileName}: `;

@@ -165,8 +165,14 @@ export function guessCategory(segments: readonly PathSegment[], shapes: Readonly
 
 // --- coverage by the current policy ----------------------------------------------------------------------
 
-/** Whether the current rules (level 1; coverage does not depend on the level) decide this path already. */
-function covered(endpoint: Endpoint, segments: readonly PathSegment[]): boolean {
+/** Shapes that pass unreported where rules name members inside (apply.ts): nothing to draft for them. */
+const EMPTY_SHAPES: ReadonlySet<Shape> = new Set(['null', 'empty object', 'empty array']);
+
+/**
+ * Whether the current rules (level 1; coverage does not depend on the level) decide this path already:
+ * a rule covers it, or rules name members inside it and it was only ever seen empty or null.
+ */
+function covered(endpoint: Endpoint, segments: readonly PathSegment[], shapes: ReadonlySet<Shape>): boolean {
   let state = rootStateOf(endpoint.compiled[1]);
   for (const segment of segments) {
     if (state.action !== ACT_UNKNOWN && !state.enter) return true;
@@ -177,7 +183,8 @@ function covered(endpoint: Endpoint, segments: readonly PathSegment[]): boolean 
     if (next === null) return state.action !== ACT_UNKNOWN;
     state = next;
   }
-  return state.action !== ACT_UNKNOWN;
+  if (state.action !== ACT_UNKNOWN) return true;
+  return state.enter && shapes.size > 0 && [...shapes].every((shape) => EMPTY_SHAPES.has(shape));
 }
 
 // --- YAML --------------------------------------------------------------------------------------------------
@@ -208,7 +215,7 @@ export function scaffoldPolicy(input: ScaffoldInput): ScaffoldResult {
   const rows: { key: string; rule: string; comment: string }[] = [];
   let skipped = 0;
   for (const [text, seen] of [...collector.seen].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))) {
-    if (input.existing && covered(input.existing, seen.segments)) {
+    if (input.existing && covered(input.existing, seen.segments, seen.shapes)) {
       skipped++;
       continue;
     }
