@@ -9,6 +9,7 @@
  * host name it asked for (SNI): no certificate, no key, no bytes.
  */
 import type { Server as HttpsServer } from 'node:https';
+import type { Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import type { Logger } from 'pino';
 import type { GatewayMetrics } from './metrics';
@@ -40,6 +41,10 @@ export function tlsFailureReason(error: NodeJS.ErrnoException): TlsFailureReason
 export function watchTlsHandshakeFailures(server: HttpsServer, metrics: GatewayMetrics, logger: Logger, now: () => number = Date.now): void {
   let lastLine = Number.NEGATIVE_INFINITY;
   let unlogged = 0;
+  // A socket whose handshake failed is torn down already, its address gone: it is noted when the TCP
+  // connection arrives, on the socket the TLS one wraps (Node's `_parent`).
+  const addresses = new WeakMap<Socket, string>();
+  server.on('connection', (raw: Socket) => { if (raw.remoteAddress) addresses.set(raw, raw.remoteAddress); });
   server.on('tlsClientError', (error: NodeJS.ErrnoException, socket: TLSSocket) => {
     const reason = tlsFailureReason(error);
     metrics.tlsHandshakeFailures.inc({ reason });
@@ -50,8 +55,10 @@ export function watchTlsHandshakeFailures(server: HttpsServer, metrics: GatewayM
     }
     lastLine = t;
     const servername = typeof (socket as { servername?: unknown }).servername === 'string' ? String((socket as { servername: string }).servername).slice(0, MAX_SERVERNAME) : undefined;
+    const parent = (socket as { _parent?: Socket })._parent;
+    const client = socket.remoteAddress ?? (parent ? addresses.get(parent) : undefined);
     logger.warn({
-      tls_failure: reason, client: socket.remoteAddress, ...(servername ? { servername } : {}),
+      tls_failure: reason, ...(client ? { client } : {}), ...(servername ? { servername } : {}),
       ...(unlogged > 0 ? { not_logged_since_last_line: unlogged } : {}),
     }, `TLS handshake failed: ${HINTS[reason]} (counted in telegate_tls_handshake_failures_total; at most one such line a minute)`);
     unlogged = 0;
