@@ -1,9 +1,10 @@
 /**
  * `npm run bench`: every benchmark with its baseline measured in the same run, printed as ratios.
- * Usage: node dist/bench/run.js [transform|pseudonym|all]
+ * Usage: node dist/bench/run.js [transform|pseudonym|shadow|all]
  */
 import { cpus } from 'node:os';
 import { runPseudonymBench } from './pseudonym-bench';
+import { runShadowBench } from './shadow-bench';
 import { runTransformBench } from './transform-bench';
 
 async function main(which: string): Promise<void> {
@@ -11,6 +12,7 @@ async function main(which: string): Promise<void> {
   out(`telegate bench — node ${process.version}, ${cpus().length} cores, ${new Date().toISOString()}\n\n`);
   if (which === 'all' || which === 'transform') await runTransformBench([50, 500, 5000], out);
   if (which === 'all' || which === 'pseudonym') runPseudonymBench(out);
+  if (which === 'all' || which === 'shadow') await runShadowBench(out);
 }
 
 main(process.argv[2] ?? 'all').catch((err: unknown) => {

@@ -45,6 +45,57 @@ function toPathCounts(counts: Map<string, number>): PathCounts {
 }
 
 /**
+ * Whether anything at or below this pair of states can come out differently at the two levels: a subtree
+ * where every rule has one action at both levels is skipped whole. Computed once per state (its partner
+ * in the other level's tree is fixed by the trie). Discriminators are resolved per element at run time,
+ * so a state that has some is always entered.
+ */
+const differs = new WeakMap<State, boolean>();
+
+function mayDiffer(a: State, b: State): boolean {
+  const known = differs.get(a);
+  if (known !== undefined) return known;
+  let result = a.action !== b.action;
+  if (!result && a.enter) {
+    result = a.discriminators !== null
+      || (a.otherKey !== null && mayDiffer(a.otherKey, b.otherKey!))
+      || (a.element !== null && mayDiffer(a.element, b.element!));
+    if (!result && a.keyed !== null) {
+      for (const [key, child] of a.keyed) {
+        if (mayDiffer(child, b.keyed!.get(key)!)) { result = true; break; }
+      }
+    }
+  }
+  differs.set(a, result);
+  return result;
+}
+
+/**
+ * Per object state, the members worth a look for the last key set seen (array elements nearly always
+ * share theirs, as member-plan.ts notes): each one's pair of states, and only those that may differ.
+ */
+interface PairPlan { keys: readonly string[]; active: readonly number[]; a: readonly State[]; b: readonly State[] }
+const plans = new WeakMap<State, PairPlan>();
+
+function pairPlan(a: State, b: State, keys: readonly string[]): PairPlan {
+  const last = plans.get(a);
+  if (last !== undefined && last.keys.length === keys.length && last.keys.every((k, i) => k === keys[i])) return last;
+  const as: State[] = [];
+  const bs: State[] = [];
+  const active: number[] = [];
+  keys.forEach((k, i) => {
+    const ca = a.keyed?.get(k) ?? a.otherKey!;
+    const cb = b.keyed?.get(k) ?? b.otherKey!;
+    as.push(ca);
+    bs.push(cb);
+    if (mayDiffer(ca, cb)) active.push(i);
+  });
+  const plan = { keys, active, a: as, b: bs };
+  plans.set(a, plan);
+  return plan;
+}
+
+/**
  * Compares the enforced level with the shadow level on one body (the parsed input, as the transform got
  * it). Level 0 has no rules: there is nothing to compare.
  */
@@ -55,6 +106,7 @@ export function shadowDifference(endpoint: Endpoint, enforced: 1 | 2, shadow: 1 
   const into = [sent, hashed, dropped] as const;
 
   const visit = (a: State, b: State, value: JsonValue, parent: State): void => {
+    if (!mayDiffer(a, b)) return;
     if (a.enter && typeof value === 'object') {
       if (value !== null) {
         if (Array.isArray(value)) {
@@ -63,7 +115,9 @@ export function shadowDifference(endpoint: Endpoint, enforced: 1 | 2, shadow: 1 
             visit(selective ? a.elementState(element) : a.element!, selective ? b.elementState(element) : b.element!, element, a);
           }
         } else {
-          for (const k of Object.keys(value)) visit(a.keyed?.get(k) ?? a.otherKey!, b.keyed?.get(k) ?? b.otherKey!, value[k]!, a);
+          const keys = Object.keys(value);
+          const plan = pairPlan(a, b, keys);
+          for (const i of plan.active) visit(plan.a[i]!, plan.b[i]!, value[keys[i]!]!, a);
         }
         return;
       }
@@ -79,8 +133,6 @@ export function shadowDifference(endpoint: Endpoint, enforced: 1 | 2, shadow: 1 
 
   const rootA = rootStateOf(endpoint.compiled[enforced]);
   const rootB = rootStateOf(endpoint.compiled[shadow]);
-  if (enforced !== shadow && typeof body === 'object' && body !== null && !Array.isArray(body)) {
-    for (const k of Object.keys(body)) visit(rootA.keyed?.get(k) ?? rootA.otherKey!, rootB.keyed?.get(k) ?? rootB.otherKey!, body[k]!, rootA);
-  }
+  if (enforced !== shadow && typeof body === 'object' && body !== null && !Array.isArray(body)) visit(rootA, rootB, body, rootA);
   return { level: shadow, sent: toPathCounts(sent), hashed: toPathCounts(hashed), dropped: toPathCounts(dropped) };
 }
