@@ -49,7 +49,7 @@ export function registerPolicyScaffoldCommand(policy: Command, io: CliIO, run: R
     .addOption(new Option('--method <method>', 'the endpoint\'s HTTP method').choices([...HTTP_METHODS]).default('POST'))
     .option('--status <code>', 'the vendor\'s usual reply status (telegate answers it at level 0)', parseStatus, 200)
     .option('--upstream <url>', 'the vendor\'s telemetry URL')
-    .option('--host <name...>', 'host names the instance reaches the vendor by (DNS interception)')
+    .option('--host <name>', 'a host name the instance reaches the vendor by (DNS interception); repeatable', (name: string, all: string[] = []) => [...all, name])
     .option('--from-drift', 'also the unknown paths of this vendor endpoint in the audit log (as telegate audit drift lists them)')
     .option('--audit-dir <dir>', 'audit folder for --from-drift (default: the configured audit.dir)')
     .option('--policies <dir>', 'policy folder with the vendor\'s current policy, whose covered paths are left out (default: the configured folder)')

@@ -191,7 +191,7 @@ function covered(endpoint: Endpoint, segments: readonly PathSegment[], shapes: R
 
 /** A plain YAML scalar where it stays one, else single-quoted. */
 function yamlKey(text: string): string {
-  return /^[A-Za-z0-9_$][^:#'"\s{}&!|>%@`,]*$/.test(text) && !/[:#]/.test(text) ? text : `'${text.replace(/'/g, "''")}'`;
+  return /^[A-Za-z0-9_$/][^:#'"\s{}&!|>%@`,]*$/.test(text) ? text : `'${text.replace(/'/g, "''")}'`;
 }
 
 function plural(n: number, one: string, many = `${one}s`): string {
@@ -203,7 +203,7 @@ function evidence(s: Seen): string {
   if (s.occurrences > 0) parts.push(`seen ${plural(s.occurrences, 'time')} in ${plural(s.bodies.size, 'body', 'bodies')}`);
   if (s.drift) parts.push(`unknown in the audit log ${plural(s.drift.occurrences, 'time')} in ${plural(s.drift.requests, 'request')}`);
   const shapes = [...s.shapes].filter((x) => x !== 'string' && x !== 'number' && x !== 'boolean' && x !== 'null');
-  if (shapes.length > 0) parts.push(shapes.join(', '));
+  if (shapes.length > 0) parts.push(`shape: ${shapes.join(', ')}`);
   return parts.join('; ');
 }
 
