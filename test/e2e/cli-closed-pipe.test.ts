@@ -11,6 +11,9 @@ import path from 'node:path';
 import { openAuditWriter } from '../../src/audit';
 import { spawnCli } from '../helpers/cli-process';
 
+// Each test starts several node processes one after another: on a loaded machine that takes time, not a fault.
+jest.setTimeout(180_000);
+
 const POLICIES = path.resolve(__dirname, '../../policies');
 const SNAPSHOT_FIXTURE = path.join(POLICIES, 'tests', 'coder-snapshot.input.json');
 

@@ -8,6 +8,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { runCli } from '../helpers/cli-process';
 
+// Each test starts several node processes one after another: on a loaded machine that takes time, not a fault.
+jest.setTimeout(180_000);
+
 const FIXTURE_POLICIES = path.resolve(__dirname, '../fixtures/cli/policies');
 const SHIPPED = path.resolve(__dirname, '../../policies');
 

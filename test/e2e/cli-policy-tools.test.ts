@@ -10,6 +10,9 @@ import path from 'node:path';
 import { generateCoderSnapshot } from '../../bench/coder-snapshot-generator';
 import { runCli } from '../helpers/cli-process';
 
+// Each test starts several node processes one after another: on a loaded machine that takes time, not a fault.
+jest.setTimeout(180_000);
+
 const ACME = path.resolve(__dirname, '../fixtures/cli/policies');
 const ACME_INPUT = path.join(ACME, 'tests', 'acme-report.input.json');
 const SHIPPED = path.resolve(__dirname, '../../policies');

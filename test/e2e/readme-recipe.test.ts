@@ -25,6 +25,9 @@ import { automatischTrackCalls, EXAMPLE_IDENTITY, runRudderClient } from '../hel
 import { startStandInVendor, type StandInVendor } from '../helpers/stand-in-vendor';
 import { createTestCa } from '../helpers/test-ca';
 
+// Each test starts several node processes one after another: on a loaded machine that takes time, not a fault.
+jest.setTimeout(180_000);
+
 const run = promisify(execFile);
 const README = path.resolve(__dirname, '../../README.md');
 const POLICIES = path.resolve(__dirname, '../../policies');

@@ -15,6 +15,9 @@ import { startTestGateway, type TestGateway } from '../helpers/gateway-harness';
 import { httpCall } from '../helpers/http-call';
 import { startStandInVendor, type StandInVendor } from '../helpers/stand-in-vendor';
 
+// Each test starts several node processes one after another: on a loaded machine that takes time, not a fault.
+jest.setTimeout(180_000);
+
 const ACME = path.resolve(__dirname, '../fixtures/cli/policies');
 const ACME_INPUT = path.join(ACME, 'tests', 'acme-report.input.json');
 const SHIPPED = path.resolve(__dirname, '../../policies');
@@ -235,5 +238,32 @@ describe('telegate audit replay', () => {
     expect(b.code).toBe(1);
     expect(b.stderr).toContain('unknown action "erase"');
     expect(b.stderr).toContain('the candidate policies');
+  });
+});
+
+describe('telegate policy scaffold --from-drift', () => {
+  test('drafts rules for what a newer client sends that the log recorded as unknown, and nothing else', async () => {
+    const audit = path.join(dir, 'drift-audit');
+    const snapshot = JSON.parse(await readFile(SNAPSHOT, 'utf8')) as Record<string, unknown>;
+    const newer = path.join(dir, 'newer-snapshot.json');
+    await writeFile(newer, JSON.stringify({ ...snapshot, ai_seat_states: [{ user_id: '1b4e28ba-2fa1-41d2-883f-0016d3cca427', seats: 3 }, { user_id: '2c5f39cb-3fb2-42e3-994f-1127e4ddb538', seats: 1 }] }));
+    const gw = await startTestGateway({ env: { TELEGATE_UPSTREAM_CODER: vendor.url, TELEGATE_AUDIT_DIR: audit } });
+    try {
+      expect(await post(gw, '/snapshot', newer, { 'x-coder-version': 'v2.30.0' })).toBe(202);
+    } finally {
+      await gw.close();
+    }
+    const r = await runCli(['policy', 'scaffold', '--vendor', 'coder', '--endpoint', '/snapshot', '--from-drift', '--audit-dir', audit, '--policies', SHIPPED]);
+    expect(r.code).toBe(0);
+    const rules = r.stdout.split('\n').filter((l) => /^ {6}\S/.test(l));
+    // Default deny removed the whole unknown array, once: that is all the log knows of it.
+    expect(rules.map((l) => l.trim().split(':')[0])).toEqual(['ai_seat_states']);
+    expect(rules[0]).toContain('{ 1: drop, 2: drop, category: ');
+    expect(rules[0]).toContain('unknown in the audit log 1 time in 1 request');
+    expect(r.stdout).not.toContain('1b4e28ba');
+    // With a captured body beside it, the draft goes down to the fields inside.
+    const both = await runCli(['policy', 'scaffold', '--vendor', 'coder', '--endpoint', '/snapshot', '--from-drift', '--audit-dir', audit, '--policies', SHIPPED, newer]);
+    expect(both.stdout.split('\n').filter((l) => /^ {6}\S/.test(l)).map((l) => l.trim().split(':')[0]))
+      .toEqual(['ai_seat_states', 'ai_seat_states[*].seats', 'ai_seat_states[*].user_id']);
   });
 });

@@ -13,6 +13,9 @@ import { startTestGateway } from '../helpers/gateway-harness';
 import { httpCall } from '../helpers/http-call';
 import { startStandInVendor } from '../helpers/stand-in-vendor';
 
+// Each test starts several node processes one after another: on a loaded machine that takes time, not a fault.
+jest.setTimeout(180_000);
+
 let dir: string;
 beforeAll(async () => { dir = await mkdtemp(path.join(tmpdir(), 'telegate-details-')); });
 afterAll(async () => { await rm(dir, { recursive: true, force: true }); });
