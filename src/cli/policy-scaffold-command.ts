@@ -14,8 +14,10 @@ type Run = (action: () => Promise<number>) => void;
 export interface PolicyScaffoldOptions extends ConfigOption {
   vendor: string;
   endpoint: string;
-  method: string;
-  status: number;
+  /** Default: the current endpoint's, else POST. */
+  method?: string;
+  /** Default: the current endpoint's local reply, else 200. */
+  status?: number;
   upstream?: string;
   host?: string[];
   fromDrift?: boolean;
@@ -46,10 +48,10 @@ export function registerPolicyScaffoldCommand(policy: Command, io: CliIO, run: R
     .argument('[files...]', 'captured request bodies (JSON), or - for stdin')
     .requiredOption('--vendor <vendor>', 'vendor name, e.g. acme', parseVendor)
     .requiredOption('--endpoint <path>', 'endpoint path, e.g. /v1/batch', parseEndpoint)
-    .addOption(new Option('--method <method>', 'the endpoint\'s HTTP method').choices([...HTTP_METHODS]).default('POST'))
-    .option('--status <code>', 'the vendor\'s usual reply status (telegate answers it at level 0)', parseStatus, 200)
-    .option('--upstream <url>', 'the vendor\'s telemetry URL')
-    .option('--host <name>', 'a host name the instance reaches the vendor by (DNS interception); repeatable', (name: string, all: string[] = []) => [...all, name])
+    .addOption(new Option('--method <method>', 'the endpoint\'s HTTP method (default: the current policy\'s, else POST)').choices([...HTTP_METHODS]))
+    .option('--status <code>', 'the vendor\'s usual reply status, telegate\'s answer at level 0 (default: the current policy\'s, else 200)', parseStatus)
+    .option('--upstream <url>', 'the vendor\'s telemetry URL (default: the current policy\'s)')
+    .option('--host <name>', 'a host name the instance reaches the vendor by, for DNS interception; repeatable (default: the current policy\'s)', (name: string, all: string[] = []) => [...all, name])
     .option('--from-drift', 'also the unknown paths of this vendor endpoint in the audit log (as telegate audit drift lists them)')
     .option('--audit-dir <dir>', 'audit folder for --from-drift (default: the configured audit.dir)')
     .option('--policies <dir>', 'policy folder with the vendor\'s current policy, whose covered paths are left out (default: the configured folder)')

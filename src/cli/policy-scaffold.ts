@@ -7,7 +7,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { driftReport } from '../audit/query/drift';
 import { parseJson } from '../json/parse';
-import { formatPolicyError, loadPolicySet, type Endpoint } from '../policy';
+import { formatPolicyError, loadPolicySet, type Policy } from '../policy';
 import { parseFieldPath } from '../policy/paths';
 import { scaffoldPolicy, type ScaffoldBody, type ScaffoldPath } from '../policy/scaffold';
 import { scanAuditFolder } from './audit-folder';
@@ -41,8 +41,9 @@ export async function runPolicyScaffold(files: readonly string[], options: Polic
 
   const config = await cliConfig(COMMAND, options, io);
   if (!config.ok) return config.code;
-  const existing = await currentEndpoint(options, config.value.policies, io);
-  if (existing === 'failed') return EXIT_CHECK_FAILED;
+  const current = await currentPolicy(options, config.value.policies, io);
+  if (current === 'failed') return EXIT_CHECK_FAILED;
+  const existing = current?.endpoints.get(options.endpoint);
 
   const paths: ScaffoldPath[] = [];
   if (options.fromDrift === true) {
@@ -61,10 +62,15 @@ export async function runPolicyScaffold(files: readonly string[], options: Polic
     }
   }
 
+  // What the current policy already says of the vendor is the draft's default: the draft is pasted into it.
+  const upstream = options.upstream ?? current?.upstream;
+  const hosts = options.host ?? current?.hosts;
   const result = scaffoldPolicy({
-    vendor: options.vendor, endpoint: options.endpoint, method: options.method, localStatus: options.status,
-    ...(options.upstream === undefined ? {} : { upstream: options.upstream }),
-    ...(options.host === undefined ? {} : { hosts: options.host }),
+    vendor: options.vendor, endpoint: options.endpoint,
+    method: options.method ?? existing?.method ?? 'POST',
+    localStatus: options.status ?? existing?.localReply.status ?? 200,
+    ...(upstream === undefined ? {} : { upstream }),
+    ...(hosts === undefined ? {} : { hosts }),
     bodies, paths,
     ...(existing === undefined ? {} : { existing }),
   });
@@ -83,8 +89,8 @@ export async function runPolicyScaffold(files: readonly string[], options: Polic
   return EXIT_OK;
 }
 
-/** The vendor endpoint's current rules, undefined when there are none, 'failed' when --policies was given and does not load. */
-async function currentEndpoint(options: PolicyScaffoldOptions, configured: string, io: CliIO): Promise<Endpoint | undefined | 'failed'> {
+/** The vendor's current policy, undefined when there is none, 'failed' when --policies was given and does not load. */
+async function currentPolicy(options: PolicyScaffoldOptions, configured: string, io: CliIO): Promise<Policy | undefined | 'failed'> {
   const folder = options.policies ?? configured;
   const loaded = await loadPolicySet([folder]);
   if (!loaded.ok) {
@@ -97,7 +103,7 @@ async function currentEndpoint(options: PolicyScaffoldOptions, configured: strin
     io.stderr(`${COMMAND}: the policies in ${folder} do not load (run telegate policy check)\n`);
     return 'failed';
   }
-  return loaded.value.policies.get(options.vendor)?.endpoints.get(options.endpoint);
+  return loaded.value.policies.get(options.vendor);
 }
 
 async function readStdin(io: CliIO): Promise<Buffer> {
