@@ -12,4 +12,9 @@ module.exports = {
   // e2e suites start real servers and child processes; two cores, so keep workers bounded.
   maxWorkers: 2,
   testTimeout: 30000,
+  // Isolation from the checkout and from other runs: a private TMPDIR and an empty working directory per
+  // run; the teardown fails the run on anything a test left behind (test/jest-global/).
+  globalSetup: '<rootDir>/test/jest-global/setup.js',
+  globalTeardown: '<rootDir>/test/jest-global/teardown.js',
+  setupFiles: ['<rootDir>/test/jest-global/worker-cwd.js'],
 };

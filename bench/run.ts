@@ -1,9 +1,10 @@
 /**
  * `npm run bench`: every benchmark with its baseline measured in the same run, printed as ratios.
- * Usage: node dist/bench/run.js [transform|pseudonym|tlog|all]
+ * Usage: node dist/bench/run.js [transform|pseudonym|tlog|shadow|all]
  */
 import { cpus } from 'node:os';
 import { runPseudonymBench } from './pseudonym-bench';
+import { runShadowBench } from './shadow-bench';
 import { runTlogBench } from './tlog-bench';
 import { runTransformBench } from './transform-bench';
 
@@ -13,6 +14,7 @@ async function main(which: string): Promise<void> {
   if (which === 'all' || which === 'transform') await runTransformBench([50, 500, 5000], out);
   if (which === 'all' || which === 'pseudonym') runPseudonymBench(out);
   if (which === 'all' || which === 'tlog') runTlogBench(out);
+  if (which === 'all' || which === 'shadow') await runShadowBench(out);
 }
 
 main(process.argv[2] ?? 'all').catch((err: unknown) => {

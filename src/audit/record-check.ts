@@ -29,6 +29,14 @@ const isCount = (v: unknown): v is number => Number.isSafeInteger(v) && (v as nu
 const isPathCounts = (v: unknown): boolean =>
   typeof v === 'object' && v !== null && !Array.isArray(v) && Object.values(v).every(isCount);
 
+const SHADOW_KEYS = ['level', 'sent', 'hashed', 'dropped'];
+function isShadow(v: unknown): boolean {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) return false;
+  const s = v as Record<string, unknown>;
+  return Object.keys(s).every((k) => SHADOW_KEYS.includes(k)) && (s['level'] === 1 || s['level'] === 2)
+    && isPathCounts(s['sent']) && isPathCounts(s['hashed']) && isPathCounts(s['dropped']);
+}
+
 /** The first field that does not have the type the format promises, or null. */
 function fieldProblem(r: AuditRecord): string | null {
   const need = (ok: boolean, key: string, what: string) => (ok ? null : `"${key}" must be ${what}`);
@@ -44,7 +52,8 @@ function fieldProblem(r: AuditRecord): string | null {
         ?? need(isCount(r['bytes']), 'bytes', 'a byte count')
         ?? need(isPathCounts(r['dropped']), 'dropped', 'an object of counts')
         ?? need(isPathCounts(r['hashed']), 'hashed', 'an object of counts')
-        ?? need(isPathCounts(r['unknown']), 'unknown', 'an object of counts');
+        ?? need(isPathCounts(r['unknown']), 'unknown', 'an object of counts')
+        ?? need(r['shadow'] === undefined || isShadow(r['shadow']), 'shadow', 'an object with a level (1 or 2) and sent, hashed and dropped counts');
     case 'outcome':
       return need(isString(r['id']), 'id', 'a string')
         ?? need(typeof r['ms'] === 'number', 'ms', 'a number')

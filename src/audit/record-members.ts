@@ -46,6 +46,10 @@ export function egressMembers(f: EgressFields): RecordMember[] {
     );
   }
   members.push({ key: 'dropped', value: f.dropped }, { key: 'hashed', value: f.hashed }, { key: 'unknown', value: f.unknown });
+  if (f.shadow !== undefined) {
+    const { level, sent, hashed, dropped } = f.shadow;
+    members.push({ key: 'shadow', value: { level, sent, hashed, dropped } });
+  }
   return members;
 }
 

@@ -32,7 +32,15 @@ export interface EgressFields {
   dropped: PathCounts;
   hashed: PathCounts;
   unknown: PathCounts;
+  /** With a shadow level configured: what that level would have done differently (written last). */
+  shadow?: ShadowFields;
 }
+
+/**
+ * The `shadow` member of an egress record: the shadow level, and the report paths whose values it would
+ * have sent in clear, sent hashed, or not sent (dropped), where the enforced level did otherwise; counts only.
+ */
+export interface ShadowFields { level: 1 | 2; sent: PathCounts; hashed: PathCounts; dropped: PathCounts }
 
 export interface OutcomeFields { id: string; status?: number; ms: number; error?: string }
 

@@ -1,15 +1,21 @@
 /**
- * The audit folder a query reads (DIR, else TELEGATE_AUDIT_DIR, else ./audit), the scan of it every query
- * command runs, and the notes a query prints on stderr about lines it skipped. A missing or unreadable
- * folder is a usage error (exit 2), as for verify.
+ * The audit folder a query reads (DIR, else the configured `audit.dir`: `--config`, TELEGATE_AUDIT_DIR,
+ * else ./audit), the scan of it every query command runs, and the notes a query prints on stderr about
+ * lines it skipped. A missing or unreadable folder is a usage error (exit 2), as for verify.
  */
 import { stat } from 'node:fs/promises';
 import { planScan, type AuditScan, type ScanNotes, type ScanOptions } from '../audit/query/record-scan';
+import { configuredDefault, type ConfigOption } from './cli-config';
 import type { CliIO } from './io';
 import { scanProgress } from './scan-progress';
 
-export function auditFolder(dir: string | undefined): string {
-  return dir ?? process.env['TELEGATE_AUDIT_DIR'] ?? './audit';
+/** Where an audit command reads: DIR as given, or the configuration's folder. */
+export interface AuditLocation extends ConfigOption { dir?: string | undefined }
+
+/** The folder, or undefined after the configuration's errors were printed (the command exits 2). */
+export async function auditFolder(command: string, at: AuditLocation, io: CliIO): Promise<string | undefined> {
+  const resolved = await configuredDefault(command, at.dir, at, io, (c) => c.audit.dir);
+  return resolved.ok ? resolved.value : undefined;
 }
 
 /** An error message when `folder` is not a readable folder, else undefined. */
@@ -18,7 +24,7 @@ export async function checkAuditFolder(folder: string): Promise<string | undefin
     const st = await stat(folder);
     return st.isDirectory() ? undefined : `${folder} is not a folder`;
   } catch {
-    return `no audit folder at ${folder} (give DIR, or set TELEGATE_AUDIT_DIR)`;
+    return `no audit folder at ${folder} (give DIR, --config, or set TELEGATE_AUDIT_DIR)`;
   }
 }
 
@@ -46,12 +52,13 @@ export type ScanProgressOption = Pick<ScanOptions, 'onProgress'>;
  */
 export async function scanAuditFolder<T>(
   command: string,
-  dir: string | undefined,
+  at: AuditLocation,
   io: CliIO,
   query: (scan: AuditScan, progress: ScanProgressOption) => Promise<T>,
   plan: Pick<ScanOptions, 'since'> = {},
 ): Promise<{ folder: string; result: T } | undefined> {
-  const folder = auditFolder(dir);
+  const folder = await auditFolder(command, at, io);
+  if (folder === undefined) return undefined;
   const problem = await checkAuditFolder(folder);
   if (problem) {
     io.stderr(`${command}: ${problem}\n`);

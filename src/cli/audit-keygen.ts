@@ -3,7 +3,8 @@
  * written as PKCS#8 PEM with mode 0600 to a file that must not exist yet (an existing key is never
  * overwritten: checkpoints signed by it would no longer verify under a new one). Prints the verifier key,
  * `NAME+<key id>+<base64 key>`, on stdout: what auditors pass to `audit verify --key`. NAME is the
- * gateway's audit.checkpoint.origin.
+ * gateway's audit.checkpoint.origin. Either may be left to the configuration (`--config`, SPEC §7):
+ * NAME to audit.checkpoint.origin, FILE to audit.checkpoint.key_file.
  */
 import { open, unlink } from 'node:fs/promises';
 import path from 'node:path';
@@ -11,11 +12,16 @@ import { nodeFileOps } from '../audit/file-ops';
 import { formatVerifierKey } from '../audit/tlog/signed-note';
 import { generateSigningKey } from '../audit/tlog/signing-key';
 import { CHECKPOINT_ORIGIN, CHECKPOINT_ORIGIN_RULE } from '../config/schema';
+import { cliConfig, type ConfigOption } from './cli-config';
 import { EXIT_OK, EXIT_USAGE, type CliIO } from './io';
 
 const COMMAND = 'telegate audit keygen';
 
-export async function runAuditKeygen(opts: { name: string; out: string }, io: CliIO): Promise<number> {
+export interface AuditKeygenOptions extends ConfigOption { name?: string; out?: string }
+
+export async function runAuditKeygen(given: AuditKeygenOptions, io: CliIO): Promise<number> {
+  const opts = await withConfiguredDefaults(given, io);
+  if (opts === undefined) return EXIT_USAGE;
   if (!new RegExp(CHECKPOINT_ORIGIN).test(opts.name)) {
     io.stderr(`${COMMAND}: --name ${JSON.stringify(opts.name)}: ${CHECKPOINT_ORIGIN_RULE}; it is the gateway's audit.checkpoint.origin\n`);
     return EXIT_USAGE;
@@ -48,4 +54,17 @@ export async function runAuditKeygen(opts: { name: string; out: string }, io: Cl
   io.stdout(`${formatVerifierKey(opts.name, publicKey)}\n`);
   io.stderr(`${COMMAND}: wrote the private key to ${opts.out} (mode 0600). Configure audit.checkpoint.key_file: ${opts.out} and audit.checkpoint.origin: ${opts.name}; give auditors the verifier key above, never the file.\n`);
   return EXIT_OK;
+}
+
+/** --name and --out, each from the configuration where the command line leaves it open. */
+async function withConfiguredDefaults(given: AuditKeygenOptions, io: CliIO): Promise<{ name: string; out: string } | undefined> {
+  if (given.name !== undefined && given.out !== undefined && given.config === undefined) return { name: given.name, out: given.out };
+  const config = await cliConfig(COMMAND, given, io);
+  if (!config.ok) return undefined;
+  const out = given.out ?? config.value.audit.checkpoint.key_file ?? undefined;
+  if (out === undefined) {
+    io.stderr(`${COMMAND}: give --out FILE (the configuration names no audit.checkpoint.key_file)\n`);
+    return undefined;
+  }
+  return { name: given.name ?? config.value.audit.checkpoint.origin, out };
 }

@@ -12,15 +12,16 @@
 import { open } from 'node:fs/promises';
 import { MAX_NOTE_BYTES, notePath, readSmallFile } from '../audit/tlog/checkpoint-files';
 import { findEgressRecord, proveRecord } from '../audit/tlog/inclusion';
-import { auditFolder, checkAuditFolder, systemErrorCode } from './audit-folder';
+import { auditFolder, checkAuditFolder, systemErrorCode, type AuditLocation } from './audit-folder';
 import { EXIT_CHECK_FAILED, EXIT_OK, EXIT_USAGE, type CliIO } from './io';
 
 const COMMAND = 'telegate audit prove';
 
 export interface AuditProveOptions { checkpoint?: string; recordOut?: string }
 
-export async function runAuditProve(id: string, dir: string | undefined, opts: AuditProveOptions, io: CliIO): Promise<number> {
-  const folder = auditFolder(dir);
+export async function runAuditProve(id: string, at: AuditLocation, opts: AuditProveOptions, io: CliIO): Promise<number> {
+  const folder = await auditFolder(COMMAND, at, io);
+  if (folder === undefined) return EXIT_USAGE;
   const problem = await checkAuditFolder(folder);
   if (problem) {
     io.stderr(`${COMMAND}: ${problem}\n`);

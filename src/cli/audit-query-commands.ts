@@ -14,12 +14,13 @@ import type { runAuditDrift as RunAuditDrift } from './audit-drift';
 import type { runAuditSearch as RunAuditSearch } from './audit-search';
 import type { runAuditShow as RunAuditShow } from './audit-show';
 import type { runAuditStats as RunAuditStats } from './audit-stats';
+import { CONFIG_HELP } from './cli-config';
 import type { CliIO } from './io';
 
 type Format = 'text' | 'json';
 type Run = (action: () => Promise<number>) => void;
 
-const DIR_HELP = 'audit folder (default: TELEGATE_AUDIT_DIR, else ./audit)';
+const DIR_HELP = 'audit folder (default: the configured audit.dir: --config, TELEGATE_AUDIT_DIR, else ./audit)';
 const TIME_HELP = 'ISO 8601 date or date-time (UTC unless an offset is given), or a span back from now: 90m, 24h, 7d';
 
 function parseTime(text: string): number {
@@ -47,10 +48,11 @@ function parseField(text: string): FieldQuery {
 }
 
 const formatOption = () => new Option('--format <format>', 'output format').choices(['text', 'json']).default('text');
+export const configOption = () => new Option('--config <file>', CONFIG_HELP);
 
 interface SearchFlags {
   vendor?: string; endpoint?: string; level?: number; decision?: Decision; since?: number; until?: number;
-  field?: FieldQuery; action?: FieldAction; id?: string; limit?: number; format: Format;
+  field?: FieldQuery; action?: FieldAction; id?: string; limit?: number; format: Format; config?: string;
 }
 
 function filterOf(f: SearchFlags): EgressFilter {
@@ -82,9 +84,10 @@ export function registerAuditQueryCommands(audit: Command, io: CliIO, run: Run):
     .option('--id <request-id>', 'request id')
     .option('--limit <n>', 'stop after N records', parseLimit)
     .addOption(formatOption())
+    .addOption(configOption())
     .action((dir: string | undefined, flags: SearchFlags) => run(async () => {
       const { runAuditSearch } = require('./audit-search') as { runAuditSearch: typeof RunAuditSearch };
-      return runAuditSearch(dir, { filter: filterOf(flags), format: flags.format, ...(flags.limit === undefined ? {} : { limit: flags.limit }) }, io);
+      return runAuditSearch({ dir, config: flags.config }, { filter: filterOf(flags), format: flags.format, ...(flags.limit === undefined ? {} : { limit: flags.limit }) }, io);
     }));
 
   audit.command('show')
@@ -92,9 +95,10 @@ export function registerAuditQueryCommands(audit: Command, io: CliIO, run: Run):
     .argument('<id>', 'request id')
     .argument('[dir]', DIR_HELP)
     .addOption(formatOption())
-    .action((id: string, dir: string | undefined, flags: { format: Format }) => run(async () => {
+    .addOption(configOption())
+    .action((id: string, dir: string | undefined, flags: { format: Format; config?: string }) => run(async () => {
       const { runAuditShow } = require('./audit-show') as { runAuditShow: typeof RunAuditShow };
-      return runAuditShow(id, dir, flags, io);
+      return runAuditShow(id, { dir, config: flags.config }, flags, io);
     }));
 
   audit.command('drift')
@@ -102,9 +106,10 @@ export function registerAuditQueryCommands(audit: Command, io: CliIO, run: Run):
     .argument('[dir]', DIR_HELP)
     .option('--vendor <vendor>', 'only this vendor')
     .addOption(formatOption())
-    .action((dir: string | undefined, flags: { vendor?: string; format: Format }) => run(async () => {
+    .addOption(configOption())
+    .action((dir: string | undefined, flags: { vendor?: string; format: Format; config?: string }) => run(async () => {
       const { runAuditDrift } = require('./audit-drift') as { runAuditDrift: typeof RunAuditDrift };
-      return runAuditDrift(dir, flags, io);
+      return runAuditDrift({ dir, config: flags.config }, flags, io);
     }));
 
   audit.command('stats')
@@ -113,8 +118,9 @@ export function registerAuditQueryCommands(audit: Command, io: CliIO, run: Run):
     .option('--since <time>', `from this time on (inclusive); ${TIME_HELP}`, parseTime)
     .option('--until <time>', `before this time (exclusive); ${TIME_HELP}`, parseTime)
     .addOption(formatOption())
-    .action((dir: string | undefined, flags: { since?: number; until?: number; format: Format }) => run(async () => {
+    .addOption(configOption())
+    .action((dir: string | undefined, flags: { since?: number; until?: number; format: Format; config?: string }) => run(async () => {
       const { runAuditStats } = require('./audit-stats') as { runAuditStats: typeof RunAuditStats };
-      return runAuditStats(dir, flags, io);
+      return runAuditStats({ dir, config: flags.config }, flags, io);
     }));
 }

@@ -8,7 +8,7 @@ import type { OutcomeEntry } from '../audit/query/entries';
 import { findRequest, type ShownRequest } from '../audit/query/show';
 import { indentJsonChunks } from '../json/indent';
 import { shownJson } from '../audit/query/result-json';
-import { scanAuditFolder } from './audit-folder';
+import { scanAuditFolder, type AuditLocation } from './audit-folder';
 import { countsSum } from './audit-table';
 import { EXIT_CHECK_FAILED, EXIT_OK, EXIT_USAGE, type CliIO } from './io';
 
@@ -60,8 +60,8 @@ function writeJson(shown: ShownRequest, io: CliIO): void {
   io.stdout('\n');
 }
 
-export async function runAuditShow(id: string, dir: string | undefined, opts: AuditShowOptions, io: CliIO): Promise<number> {
-  const ran = await scanAuditFolder(COMMAND, dir, io, (scan, progress) => findRequest(scan, id, progress));
+export async function runAuditShow(id: string, at: AuditLocation, opts: AuditShowOptions, io: CliIO): Promise<number> {
+  const ran = await scanAuditFolder(COMMAND, at, io, (scan, progress) => findRequest(scan, id, progress));
   if (!ran) return EXIT_USAGE;
   const { folder, result: shown } = ran;
   if (!shown) {

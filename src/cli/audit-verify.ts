@@ -15,6 +15,7 @@ import { MAX_NOTE_BYTES } from '../audit/tlog/checkpoint-files';
 import { parseVerifierKey, type NoteVerifier } from '../audit/tlog/signed-note';
 import { verifyAuditDir } from '../audit/verify';
 import type { VerifyError, VerifyReport } from '../audit/types';
+import { auditFolder, type AuditLocation } from './audit-folder';
 import { EXIT_CHECK_FAILED, EXIT_OK, EXIT_USAGE, type CliIO } from './io';
 
 export interface AuditVerifyOptions {
@@ -75,8 +76,9 @@ async function readInputs(opts: AuditVerifyOptions): Promise<{ keys: NoteVerifie
   return { keys, inputs };
 }
 
-export async function runAuditVerify(dir: string | undefined, opts: AuditVerifyOptions, io: CliIO): Promise<number> {
-  const folder = dir ?? process.env['TELEGATE_AUDIT_DIR'] ?? './audit';
+export async function runAuditVerify(at: AuditLocation, opts: AuditVerifyOptions, io: CliIO): Promise<number> {
+  const folder = await auditFolder(COMMAND, at, io);
+  if (folder === undefined) return EXIT_USAGE;
   const given = await readInputs(opts);
   if (typeof given === 'string') {
     io.stderr(`${COMMAND}: ${given}\n`);
@@ -89,7 +91,7 @@ export async function runAuditVerify(dir: string | undefined, opts: AuditVerifyO
       return EXIT_USAGE;
     }
   } catch {
-    io.stderr(`${COMMAND}: no audit folder at ${folder} (give DIR, or set TELEGATE_AUDIT_DIR)\n`);
+    io.stderr(`${COMMAND}: no audit folder at ${folder} (give DIR, --config, or set TELEGATE_AUDIT_DIR)\n`);
     return EXIT_USAGE;
   }
   let report: VerifyReport;

@@ -2,6 +2,8 @@
  * The `telegate` command line (SPEC §7). Every command writes through a CliIO and returns its exit code,
  * so tests run the real parser and commands in-process; nothing here calls process.exit.
  *
+ * Every command takes `--config FILE` (and the TELEGATE_* environment) for its defaults (cli-config.ts).
+ *
  * `serve` and `audit verify` are loaded on demand, so the policy commands a security engineer runs on a
  * laptop or in CI never load the HTTP stack (express, the proxy) or the audit machinery. That is a plain
  * `require`: under `module: node20` a dynamic `import()` stays an ES import, which jest cannot run in CJS.
@@ -9,18 +11,28 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { LEVELS, type Level } from '../policy/types';
 import type { runAuditVerify as RunAuditVerify } from './audit-verify';
-import { registerAuditQueryCommands } from './audit-query-commands';
+import { configOption, registerAuditQueryCommands } from './audit-query-commands';
+import { registerAuditReplayCommand } from './audit-replay-command';
 import { registerAuditTlogCommands, repeatable } from './audit-tlog-commands';
-import { quietOnClosedPipe } from './closed-pipe';
-import { EXIT_OK, EXIT_USAGE, processIO, type CliIO } from './io';
+import type { runConfigValidate as RunConfigValidate } from './config-validate';
+import { EXIT_OK, EXIT_USAGE, finalExitCode, processIO, type CliIO } from './io';
 import { runPolicyCheck } from './policy-check';
-import { runPolicyExplain } from './policy-explain';
+import { runPolicyExplain, type PolicyExplainOptions } from './policy-explain';
 import { runPolicyReport } from './policy-report';
-import { runPolicyTest } from './policy-test';
+import { registerPolicyScaffoldCommand } from './policy-scaffold-command';
+import { runPolicyTest, type PolicyTestOptions } from './policy-test';
 import type { runServe as RunServe } from './serve';
 import { telegateVersion } from './version';
 
 type Action = () => Promise<number>;
+
+function parseFilter(text: string): RegExp {
+  try {
+    return new RegExp(text);
+  } catch (error) {
+    throw new InvalidArgumentError(`"${text}" is not a regular expression: ${error instanceof Error ? error.message : String(error)}`);
+  }
+}
 
 function parseLevel(text: string): Level {
   const level = LEVELS.find((l) => String(l) === text.trim());
@@ -47,12 +59,22 @@ function buildProgram(io: CliIO, run: (action: Action) => void): Command {
       return runServe(opts.config === undefined ? {} : { config: opts.config }, io);
     }));
 
-  const policy = program.command('policy').description('check, explain and test policies');
+  program.command('config').description('check the gateway configuration')
+    .command('validate')
+    .description('check the configuration and every policy it names as serve would, without serving; every problem in one run; exit 1 on any')
+    .option('--config <file>', 'configuration file (default: TELEGATE_CONFIG, else built-in defaults)')
+    .action((opts: { config?: string }) => run(async () => {
+      const { runConfigValidate } = require('./config-validate') as { runConfigValidate: typeof RunConfigValidate };
+      return runConfigValidate(opts, io);
+    }));
+
+  const policy = program.command('policy').description('check, explain, test, report and scaffold policies');
 
   policy.command('check')
-    .description('validate policy files or folders (default: policies); errors as file:line:col: message')
+    .description('validate policy files or folders (default: the configured policies folder); errors as file:line:col: message; level 1 must send nothing level 2 does not')
     .argument('[paths...]', 'policy files or folders')
-    .action((paths: string[]) => run(() => runPolicyCheck(paths, io)));
+    .addOption(configOption())
+    .action((paths: string[], opts: { config?: string }) => run(() => runPolicyCheck(paths, io, opts)));
 
   policy.command('explain')
     .description('apply a policy to a payload and show what would be sent, dropped, hashed, and what is unknown')
@@ -60,41 +82,49 @@ function buildProgram(io: CliIO, run: (action: Action) => void): Command {
     .requiredOption('--endpoint <path>', 'endpoint path, e.g. /snapshot')
     .requiredOption('--level <level>', 'telemetry level: 0, 1 or 2', parseLevel)
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
-    .option('--policies <dir>', 'policy folder or file (default: TELEGATE_POLICIES, else policies)')
+    .option('--policies <dir>', 'policy folder or file (default: the configured policies folder)')
     .option('--originals', 'text format: show each dropped, hashed and unknown field\'s original value in the diff')
+    .option('--summary', 'counts per action and path instead of the body and the diff')
+    .addOption(configOption())
     .argument('<file>', 'payload file, or - for stdin')
-    .action((file: string, opts: { vendor: string; endpoint: string; level: Level; format: 'text' | 'json'; policies?: string; originals?: boolean }) =>
-      run(() => runPolicyExplain({ ...opts, file }, io)));
+    .action((file: string, opts: Omit<PolicyExplainOptions, 'file'>) => run(() => runPolicyExplain({ ...opts, file }, io)));
 
   policy.command('report')
     .description('data inventory for a DPIA: every field with its category and action at levels 1 and 2')
-    .argument('[paths...]', 'policy files or folders (default: policies)')
+    .argument('[paths...]', 'policy files or folders (default: the configured policies folder)')
     .addOption(new Option('--format <format>', 'output format').choices(['md', 'html']).default('md'))
-    .action((paths: string[], opts: { format: 'md' | 'html' }) => run(() => runPolicyReport(paths, opts, io)));
+    .addOption(configOption())
+    .action((paths: string[], opts: { format: 'md' | 'html'; config?: string }) => run(() => runPolicyReport(paths, opts, io)));
 
   policy.command('test')
-    .description('run policy fixture tests (*.test.yaml; default: policies/tests)')
+    .description('run policy fixture tests (*.test.yaml; default: the tests folder of the configured policies folder); prints failures and "N passed, N failed"')
     .argument('[paths...]', 'fixture files or folders')
     .option('--policies <dir>', 'policy folder (default: the folder above each fixture\'s folder)')
-    .action((paths: string[], opts: { policies?: string }) =>
-      run(() => runPolicyTest(paths, opts.policies === undefined ? {} : { policies: opts.policies }, io)));
+    .option('-v, --verbose', 'list every test, passed ones too')
+    .option('--filter <regex>', 'run only the fixtures whose name or file name matches', parseFilter)
+    .addOption(new Option('--format <format>', 'output format: text, or one JSON object per test').choices(['text', 'json']).default('text'))
+    .addOption(configOption())
+    .action((paths: string[], opts: PolicyTestOptions) => run(() => runPolicyTest(paths, opts, io)));
+
+  registerPolicyScaffoldCommand(policy, io, run);
 
   const audit = program.command('audit').description('read and verify the audit log');
 
   audit.command('verify')
     .description('check the hash chain and every record; exit 1 naming the first bad record. With --checkpoint and --key, also that the log holds everything each signed checkpoint vouched for')
-    .argument('[dir]', 'audit folder (default: TELEGATE_AUDIT_DIR, else ./audit)')
+    .argument('[dir]', 'audit folder (default: the configured audit.dir: --config, TELEGATE_AUDIT_DIR, else ./audit)')
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
     .option('--checkpoint <file>', 'a signed checkpoint kept elsewhere (repeatable); needs --key', repeatable, [])
     .option('--key <vkey>', 'verifier key the checkpoints must be signed by: name+<key id>+<base64 key> (repeatable)', repeatable, [])
-    .action((dir: string | undefined, opts: { format: 'text' | 'json'; checkpoint: string[]; key: string[] }) => run(async () => {
-      quietOnClosedPipe();
+    .addOption(configOption())
+    .action((dir: string | undefined, opts: { format: 'text' | 'json'; checkpoint: string[]; key: string[]; config?: string }) => run(async () => {
       const { runAuditVerify } = require('./audit-verify') as { runAuditVerify: typeof RunAuditVerify };
-      return runAuditVerify(dir, opts, io);
+      return runAuditVerify({ dir, config: opts.config }, opts, io);
     }));
 
   registerAuditQueryCommands(audit, io, run);
   registerAuditTlogCommands(audit, io, run);
+  registerAuditReplayCommand(audit, io, run);
 
   return program;
 }
@@ -114,5 +144,5 @@ export async function main(argv: readonly string[], io: CliIO = processIO): Prom
     io.stderr(program.helpInformation());
     return EXIT_USAGE;
   }
-  return pending();
+  return finalExitCode(io, await pending());
 }

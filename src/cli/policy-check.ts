@@ -1,17 +1,28 @@
 /**
- * `telegate policy check [PATH…]`: validate policy files as the gateway would load them.
+ * `telegate policy check [PATH…]`: validate policy files as the gateway would load them, then lint them:
+ * level 1 must send nothing that level 2 does not (level-lint.ts). Without PATH, the configured policies
+ * folder (`--config`, TELEGATE_POLICIES, else ./policies).
  *
  * The result is the command's product, so it goes to stdout either way: one `file:line:col: message` per
  * error (the form editors and CI problem matchers jump to), or one summary line naming each vendor with the
  * digest that audit records will carry.
  */
 import { formatPolicyError, loadPolicySet } from '../policy';
+import { lintLevels } from '../policy/level-lint';
+import { configuredDefault, type ConfigOption } from './cli-config';
 import { EXIT_CHECK_FAILED, EXIT_OK, type CliIO } from './io';
 
-export const DEFAULT_POLICY_PATHS: readonly string[] = ['policies'];
+export type PolicyCheckOptions = ConfigOption;
 
-export async function runPolicyCheck(paths: readonly string[], io: CliIO): Promise<number> {
-  const targets = paths.length > 0 ? [...paths] : [...DEFAULT_POLICY_PATHS];
+/** The policy paths a `policy …` command reads: those given, else the configured folder. */
+export async function policyTargets(command: string, paths: readonly string[], options: ConfigOption, io: CliIO) {
+  return configuredDefault(command, paths.length > 0 ? [...paths] : undefined, options, io, (c) => [c.policies]);
+}
+
+export async function runPolicyCheck(paths: readonly string[], io: CliIO, options: PolicyCheckOptions = {}): Promise<number> {
+  const resolved = await policyTargets('policy check', paths, options, io);
+  if (!resolved.ok) return resolved.code;
+  const targets = resolved.value;
   const loaded = await loadPolicySet(targets);
   if (!loaded.ok) {
     for (const error of loaded.errors) io.stdout(`${formatPolicyError(error)}\n`);
@@ -23,6 +34,12 @@ export async function runPolicyCheck(paths: readonly string[], io: CliIO): Promi
   if (policies.length === 0) {
     // An empty set is most often a wrong path; passing it would let a CI check pass on nothing.
     io.stdout(`policy check: no policy files found in ${targets.join(', ')}\n`);
+    return EXIT_CHECK_FAILED;
+  }
+  const lint = lintLevels(loaded.value);
+  if (lint.length > 0) {
+    for (const error of lint) io.stdout(`${formatPolicyError(error)}\n`);
+    io.stderr(`policy check: ${lint.length} rule${lint.length === 1 ? '' : 's'} where level 1 sends more than level 2; the gateway would load this set, yet level 1 would not be anonymous\n`);
     return EXIT_CHECK_FAILED;
   }
   const listed = policies.map((p) => `${p.vendor} ${p.digest} (${p.file})`).join(', ');

@@ -5,14 +5,17 @@
 import { formatPolicyError, loadPolicySet } from '../policy';
 import { buildInventory } from '../policy/inventory';
 import { EXIT_CHECK_FAILED, EXIT_OK, type CliIO } from './io';
-import { DEFAULT_POLICY_PATHS } from './policy-check';
+import type { ConfigOption } from './cli-config';
+import { policyTargets } from './policy-check';
 import { renderReportHtml } from './render-report-html';
 import { renderReportMarkdown } from './render-report-markdown';
 
-export interface PolicyReportOptions { format: 'md' | 'html'; now?: Date }
+export interface PolicyReportOptions extends ConfigOption { format: 'md' | 'html'; now?: Date }
 
 export async function runPolicyReport(paths: readonly string[], options: PolicyReportOptions, io: CliIO): Promise<number> {
-  const targets = paths.length > 0 ? [...paths] : [...DEFAULT_POLICY_PATHS];
+  const resolved = await policyTargets('policy report', paths, options, io);
+  if (!resolved.ok) return resolved.code;
+  const targets = resolved.value;
   const loaded = await loadPolicySet(targets);
   if (!loaded.ok) {
     for (const error of loaded.errors) io.stderr(`${formatPolicyError(error)}\n`);

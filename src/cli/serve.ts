@@ -12,6 +12,7 @@ import { startSupervisor } from '../cluster/supervisor';
 import { WORKER_ENV, runWorker } from '../cluster/worker';
 import { loadConfig, type GatewayConfig } from '../config';
 import { StartError, startGateway, type Gateway } from '../gateway/start';
+import { validateSetup } from './config-validate';
 import { EXIT_CHECK_FAILED, EXIT_OK, EXIT_USAGE, type CliIO } from './io';
 
 export interface ServeOptions { config?: string }
@@ -69,7 +70,9 @@ export async function runServe(options: ServeOptions, io: CliIO, env: NodeJS.Pro
   try {
     const loaded = await loadConfig({ env, ...(options.config === undefined ? {} : { file: options.config }) });
     if (!loaded.ok) {
-      io.stderr(`telegate serve: bad configuration\n${loaded.errors.map((e) => `  ${e}\n`).join('')}`);
+      // Everything at once, the policies too, as `config validate` finds it: not one round per kind of problem.
+      const { errors } = await validateSetup(options, env);
+      io.stderr(`telegate serve: bad configuration\n${(errors.length > 0 ? errors : loaded.errors).map((e) => `  ${e}\n`).join('')}`);
       return EXIT_USAGE;
     }
     try {

@@ -33,7 +33,8 @@ export interface EnvOverrides {
   workers?: number;
 }
 
-export type EnvResult = { ok: true; value: EnvOverrides } | { ok: false; errors: string[] };
+/** On errors, `partial` holds the variables that were good, so the rest of a configuration can still be checked. */
+export type EnvResult = { ok: true; value: EnvOverrides } | { ok: false; errors: string[]; partial: EnvOverrides };
 
 const LEVEL_PREFIX = 'TELEGATE_LEVEL_';
 const UPSTREAM_PREFIX = 'TELEGATE_UPSTREAM_';
@@ -119,7 +120,7 @@ export function readEnvOverrides(env: NodeJS.ProcessEnv): EnvResult {
       else if (vendor !== undefined) out.vendorUpstreams.set(vendor, value);
     }
   }
-  return errors.length ? { ok: false, errors } : { ok: true, value: out };
+  return errors.length ? { ok: false, errors, partial: out } : { ok: true, value: out };
 }
 
 function vendorOf(name: string, prefix: string, errors: string[]): string | undefined {

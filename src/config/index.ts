@@ -5,7 +5,7 @@ export type { ConfigFile } from './schema';
 export { configFileSchema } from './schema';
 export { defaultConfig, vendorSettings } from './defaults';
 export { readEnvOverrides, type EnvOverrides, type EnvResult } from './env';
-export { loadConfig, type LoadConfigOptions, type LoadConfigResult } from './load';
+export { inspectConfig, loadConfig, type ConfigInspection, type LoadConfigOptions, type LoadConfigResult } from './load';
 export { isLoopbackHost } from './loopback';
 export { redactedConfig, REDACTED } from './redact';
 export { workerReplicaId } from './worker-replica';

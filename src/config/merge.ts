@@ -79,6 +79,7 @@ function mergeVendors(file: ConfigFile, env: EnvOverrides, defaultLevel: Level):
     };
     const upstream = env.vendorUpstreams.get(name) ?? fromFile?.upstream;
     if (upstream !== undefined) entry.upstream = upstream;
+    if (fromFile?.shadow_level !== undefined) entry.shadow_level = fromFile.shadow_level;
     vendors[name] = entry;
   }
   return vendors;

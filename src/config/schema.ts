@@ -6,6 +6,7 @@
  */
 import { constants } from 'node:buffer';
 import type { Level } from '../policy/types';
+import type { ShadowLevel } from './types';
 import { LOG_LEVELS, type LogLevel } from './types';
 
 /** What a configuration file may hold, once it passed the schema. */
@@ -18,7 +19,7 @@ export interface ConfigFile {
   admin?: { host?: string; port?: number; token?: string };
   policies?: string;
   data_dir?: string;
-  vendors?: Record<string, { level?: Level; upstream?: string }>;
+  vendors?: Record<string, { level?: Level; upstream?: string; shadow_level?: ShadowLevel }>;
   audit?: {
     dir?: string; replica?: string; max_file_bytes?: number; fsync?: boolean;
     checkpoint?: { origin?: string; interval_s?: number; witness_url?: string | null; key_file?: string | null };
@@ -29,6 +30,9 @@ export interface ConfigFile {
   log?: { level?: LogLevel };
   workers?: number;
 }
+
+/** An admin token shorter than this is refused at start: it guards policy reloads and the audit log. */
+export const MIN_ADMIN_TOKEN_CHARS = 16;
 
 /** The same names a policy file may use for its vendor (src/policy/schema.ts). */
 export const VENDOR_NAME = '^[a-z][a-z0-9-]*$';
@@ -82,6 +86,7 @@ export const configFileSchema = closed({
     additionalProperties: closed({
       level: { enum: [0, 1, 2] },
       upstream: { type: 'string', pattern: HTTP_URL, description: HTTP_URL_RULE },
+      shadow_level: { enum: [1, 2] },
     }),
   },
   audit: closed({

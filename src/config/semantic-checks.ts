@@ -7,7 +7,7 @@ import { constants } from 'node:fs';
 import { access, stat } from 'node:fs/promises';
 import { upstreamUrlProblem } from './upstream-url';
 import { workerReplicaId } from './worker-replica';
-import type { ConfigFile } from './schema';
+import { MIN_ADMIN_TOKEN_CHARS, type ConfigFile } from './schema';
 import type { GatewayConfig } from './types';
 
 const WILDCARD_HOSTS = new Set(['0.0.0.0', '::', '[::]']);
@@ -41,6 +41,19 @@ export async function semanticErrors(config: GatewayConfig, file: ConfigFile, fi
   const replica = config.audit.replica;
   if (config.workers > 1 && replica !== undefined && workerReplicaId(replica, config.workers).length > 64) {
     errors.push(`audit.replica: with ${config.workers} workers the chains are named ${workerReplicaId(replica, config.workers)} and alike, longer than 64 characters; use a shorter replica name`);
+  }
+
+  // A short token can be guessed through the login form, which has no attempt limit (docs/console.md).
+  const token = config.admin.token;
+  if (token !== undefined && token.length < MIN_ADMIN_TOKEN_CHARS) {
+    const where = token === file.admin?.token ? inFile('admin.token', '') : 'TELEGATE_ADMIN_TOKEN: ';
+    errors.push(`${where}is ${token.length} characters long; an admin token must have at least ${MIN_ADMIN_TOKEN_CHARS} (e.g. openssl rand -hex 32)`);
+  }
+
+  for (const [vendor, entry] of Object.entries(file.vendors ?? {})) {
+    if (entry.shadow_level !== undefined && entry.shadow_level === entry.level) {
+      errors.push(inFile(`vendors.${vendor}.shadow_level`, `is the vendor's level itself (${entry.level}): a shadow level is the other level, whose differences are recorded`));
+    }
   }
 
   const { listen, admin } = config;

@@ -14,8 +14,14 @@ export interface AdminConfig {
   token?: string;
 }
 
-/** The enforced level of one vendor, and an upstream URL that replaces the policy's. */
-export interface VendorConfig { level: Level; upstream?: string }
+/** A level computed beside the enforced one, for its differences only (nothing of it is sent). */
+export type ShadowLevel = 1 | 2;
+
+/**
+ * The enforced level of one vendor, an upstream URL that replaces the policy's, and the shadow level: what
+ * that level would have sent differently is recorded in each egress record (`shadow`), never sent.
+ */
+export interface VendorConfig { level: Level; upstream?: string; shadow_level?: ShadowLevel }
 
 export interface AuditConfig { dir: string; replica?: string; max_file_bytes: number; fsync: boolean; checkpoint: CheckpointConfig }
 

@@ -15,7 +15,9 @@ import type { AuditWriter, Decision, EgressFields } from '../audit/types';
 import { parseJson } from '../json/parse';
 import { serializeJson } from '../json/serialize';
 import { transform, type Pseudonymizer, type TransformResult } from '../policy';
+import { shadowDifference, type ShadowDifference } from '../policy/shadow';
 import { decodeBody } from './body-decode';
+import { drainBody } from './body-drain';
 import { readRawBody } from './body-read';
 import type { Cancellation, RequestSlot } from './connection-gate';
 import { GatewayError, sendError } from './http-error';
@@ -37,7 +39,7 @@ export interface EgressDeps {
 }
 
 type FieldCounts = Pick<TransformResult, 'dropped' | 'hashed' | 'unknown'>;
-interface PolicyOutput extends FieldCounts { bytes: Buffer }
+interface PolicyOutput extends FieldCounts { bytes: Buffer; shadow?: ShadowDifference }
 
 const NOTHING: FieldCounts = { dropped: {}, hashed: {}, unknown: {} };
 /** The client version the audit log records, for `audit drift` by release. */
@@ -53,6 +55,8 @@ interface RouteShared {
   vendor: string;
   endpoint: string;
   level: 0 | 1 | 2;
+  /** The shadow level, when one is configured and differs from the enforced level (at level 0 nothing is judged). */
+  shadow: 1 | 2 | undefined;
   policy: string;
   upstream: string;
   requests: Readonly<Record<Decision, Readonly<Record<'vendor' | 'endpoint' | 'level' | 'decision', string>>>>;
@@ -67,8 +71,10 @@ function routeShared(route: Route): RouteShared {
   const endpoint = route.endpoint.path;
   const level = route.vendor.level;
   const requests = (decision: Decision) => Object.freeze({ vendor, endpoint, level: String(level), decision });
+  const shadow = route.vendor.shadowLevel;
   return {
     vendor, endpoint, level,
+    shadow: shadow !== undefined && level !== 0 && shadow !== level ? shadow : undefined,
     policy: route.vendor.policy.digest,
     upstream: route.target.href,
     requests: Object.freeze({ forwarded: requests('forwarded'), blocked: requests('blocked'), rejected: requests('rejected') }),
@@ -116,15 +122,17 @@ export function createEgressHandler(deps: EgressDeps): (req: IncomingMessage, re
     const client = req.socket.remoteAddress ?? 'unknown';
     const clientVersion = clientVersionOf(req);
     /** The egress record of this request, with what the policy decided. */
-    const egress = (decision: Decision, counts: FieldCounts, reason?: string, upstream?: string, bodyBytes?: Buffer): EgressFields => ({
+    const egress = (decision: Decision, counts: FieldCounts & { shadow?: ShadowDifference }, reason?: string, upstream?: string, bodyBytes?: Buffer): EgressFields => ({
       id, vendor, endpoint, level, policy: on.policy, decision, reason, upstream, client, client_version: clientVersion, bodyBytes,
       dropped: counts.dropped, hashed: counts.hashed, unknown: counts.unknown,
+      ...(counts.shadow === undefined ? {} : { shadow: counts.shadow }),
     });
 
     let record: EgressFields | undefined;
     try {
       if (level === 0) {
-        await readRawBody(req, limits.bodyBytes, slot);
+        // Not limits.body_bytes: nothing is kept, and the instance must get the vendor's usual reply (body-drain.ts).
+        await drainBody(req, slot);
         await slot.caughtUp();
         committed(slot);
         record = egress('blocked', NOTHING);
@@ -142,7 +150,7 @@ export function createEgressHandler(deps: EgressDeps): (req: IncomingMessage, re
         return;
       }
 
-      const output = await policyOutput(req, route, level, slot);
+      const output = await policyOutput(req, route, level, slot, on.shadow);
       const bytes = output.bytes;
       // The last moment its connection can cancel it (connection-gate.ts): from the record on, it leaves.
       await slot.caughtUp();
@@ -187,10 +195,13 @@ export function createEgressHandler(deps: EgressDeps): (req: IncomingMessage, re
    * is still held while the record is made durable and the bytes go upstream (for a 50 MB snapshot each
    * is tens of MB, and the peak is what an instance's memory limit must cover).
    */
-  async function policyOutput(req: IncomingMessage, route: Route, level: 1 | 2, cancellation: Cancellation): Promise<PolicyOutput> {
+  async function policyOutput(req: IncomingMessage, route: Route, level: 1 | 2, cancellation: Cancellation, shadow: 1 | 2 | undefined): Promise<PolicyOutput> {
     const raw = await readRawBody(req, limits.bodyBytes, cancellation);
-    const { result, negativeZero } = judge(route, level, await decodeBody(raw, header(req, 'content-encoding'), limits.inflatedBytes));
-    return { bytes: Buffer.from(serializeJson(result.body ?? {}, { negativeZero }), 'utf8'), dropped: result.dropped, hashed: result.hashed, unknown: result.unknown };
+    const { result, negativeZero } = judge(route, level, await decodeBody(raw, header(req, 'content-encoding'), limits.inflatedBytes), shadow);
+    return {
+      bytes: Buffer.from(serializeJson(result.body ?? {}, { negativeZero }), 'utf8'), dropped: result.dropped, hashed: result.hashed, unknown: result.unknown,
+      ...(result.shadow === undefined ? {} : { shadow: result.shadow }),
+    };
   }
 
   async function appendDurably(fields: EgressFields): Promise<void> {
@@ -224,8 +235,8 @@ export function createEgressHandler(deps: EgressDeps): (req: IncomingMessage, re
     if (unknown) metrics.unknownFields.inc(on.unknownLabels, unknown);
   }
 
-  /** The policy's result, and whether the body held a -0 (the serializer must keep its sign). */
-  function judge(route: Route, level: 1 | 2, body: Buffer): { result: TransformResult; negativeZero: boolean } {
+  /** The policy's result (with the shadow level's difference), and whether the body held a -0 (the serializer must keep its sign). */
+  function judge(route: Route, level: 1 | 2, body: Buffer, shadow: 1 | 2 | undefined): { result: TransformResult & { shadow?: ShadowDifference }; negativeZero: boolean } {
     const parsed = parseJson(body, { maxDepth: limits.depth, maxValues: limits.values });
     if (!parsed.ok) {
       const status = parsed.error.code === 'too-many-values' ? 413
@@ -236,7 +247,12 @@ export function createEgressHandler(deps: EgressDeps): (req: IncomingMessage, re
     if (value === null || typeof value !== 'object' || Array.isArray(value)) {
       throw new GatewayError(422, 'not-an-object', 'the body must be a JSON object, as every vendor endpoint sends');
     }
-    return { result: transform(route.endpoint, level, value, deps.pseudonymizer), negativeZero: parsed.negativeZero };
+    const result = transform(route.endpoint, level, value, deps.pseudonymizer);
+    // The shadow level, compared right after the transform on the same parsed body: its only call site.
+    return {
+      result: shadow === undefined ? result : { ...result, shadow: shadowDifference(route.endpoint, level, shadow, value) },
+      negativeZero: parsed.negativeZero,
+    };
   }
 }
 

@@ -7,7 +7,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { createServer as createHttpsServer } from 'node:https';
+import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
@@ -29,6 +29,7 @@ import { PolicyRuntime, type RuntimeOptions, type RuntimeSnapshot } from './poli
 import { answerAndClose, refuseOutsideRequests } from './refused-connections';
 import { ConnectionGates, type RequestSlot } from './connection-gate';
 import { framingProblem } from './framing-check';
+import { watchTlsHandshakeFailures } from './tls-handshake-failures';
 
 export class StartError extends Error {
   constructor(readonly errors: string[]) {
@@ -109,6 +110,7 @@ export async function startCore(config: GatewayConfig, options: CoreOptions = {}
   // Settings that weaken a guarantee load (tests and labs need them), but never silently.
   for (const vendor of first.snapshot.routes.vendors) {
     if (vendor.upstream.protocol !== 'https:') logger.warn({ vendor: vendor.policy.vendor, upstream: vendor.upstream.href }, 'upstream is not https: telemetry leaves unencrypted and the vendor is not authenticated');
+    if (vendor.shadowLevel !== undefined && (vendor.shadowLevel === vendor.level || vendor.level === 0)) logger.warn({ vendor: vendor.policy.vendor, telemetry_level: vendor.level, shadow_level: vendor.shadowLevel }, 'shadow_level has nothing to compare at the enforced level: no shadow is recorded');
   }
   if (!config.audit.fsync) logger.warn('audit.fsync is off: records are not durable before requests are forwarded (write-ahead guarantee off)');
 
@@ -206,6 +208,7 @@ export async function startCore(config: GatewayConfig, options: CoreOptions = {}
     server.maxConnections = config.limits.connections;
     server.requestTimeout = REQUEST_TIMEOUT_MS;
     refuseOutsideRequests(server, gates);
+    if (tls) watchTlsHandshakeFailures(server as HttpsServer, metrics, logger);
     return server;
   });
 

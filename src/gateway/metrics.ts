@@ -17,6 +17,7 @@ export interface GatewayMetrics {
   auditWriteSeconds: Histogram;
   reloads: Counter<'result'>;
   policyInfo: Gauge<'vendor' | 'digest'>;
+  tlsHandshakeFailures: Counter<'reason'>;
 }
 
 export function createMetrics(): GatewayMetrics {
@@ -41,5 +42,6 @@ export function createMetrics(): GatewayMetrics {
     reloads: new Counter({ name: 'telegate_policy_reloads_total', help: 'Policy set loads, by result (a refused set leaves the running one in place)', labelNames: ['result'], registers }),
     // Summed over workers (src/cluster) every other series is a total; this one must stay 1.
     policyInfo: new Gauge({ name: 'telegate_policy_info', help: 'The policy digest in force per vendor (value 1)', labelNames: ['vendor', 'digest'], registers, aggregator: 'max' }),
+    tlsHandshakeFailures: new Counter({ name: 'telegate_tls_handshake_failures_total', help: 'TLS handshakes on the telemetry listener that failed, by reason (a client that does not trust the certificate: certificate-refused or closed-during-handshake)', labelNames: ['reason'], registers }),
   };
 }

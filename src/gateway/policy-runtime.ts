@@ -12,7 +12,7 @@ import { LoopGuard, type SiblingEnds } from './loop-guard';
 import { RouteTable, type VendorRoute } from './route-table';
 import { createUpstreamProxy, type UpstreamProxy } from './upstream-proxy';
 
-export interface VendorSetting { level: Level; upstream?: string }
+export interface VendorSetting { level: Level; upstream?: string; shadow_level?: 1 | 2 }
 
 export interface RuntimeOptions {
   policyPaths: string[];
@@ -124,7 +124,7 @@ export class PolicyRuntime {
         errors.push(`vendors.${policy.vendor}.upstream: must be an http or https URL`);
         continue;
       }
-      vendors.push({ policy, level: setting.level, upstream });
+      vendors.push({ policy, level: setting.level, upstream, ...(setting.shadow_level === undefined ? {} : { shadowLevel: setting.shadow_level }) });
     }
     if (errors.length > 0) return { ok: false, errors };
     const proxies = new Map<string, UpstreamProxy>();

@@ -14,6 +14,8 @@ export interface VendorRoute {
   level: Level;
   /** The upstream base URL actually contacted: configuration override, else the policy's. */
   upstream: URL;
+  /** `vendors.<v>.shadow_level`: the level whose differences each egress record notes. */
+  shadowLevel?: 1 | 2;
 }
 
 export interface Route {

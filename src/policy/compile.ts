@@ -11,7 +11,7 @@ import type { CompiledRules, FieldChange, Pseudonymizer, TransformResult } from 
 import type { ValidatedRule } from './validate';
 
 class CompiledEndpointRules implements CompiledRules {
-  constructor(readonly level: 1 | 2, private readonly root: State) {}
+  constructor(readonly level: 1 | 2, readonly root: State) {}
 
   apply(body: JsonValue, pseudonymizer: Pseudonymizer): TransformResult {
     return applyStates(this.root, body, pseudonymizer);
@@ -20,6 +20,15 @@ class CompiledEndpointRules implements CompiledRules {
   trace(body: JsonValue, pseudonymizer: Pseudonymizer): FieldChange[] {
     return traceStates(this.root, body, pseudonymizer);
   }
+}
+
+/**
+ * The state tree behind compiled rules, for the walks inside this module that read decisions without
+ * building a body (shadow level, replay, scaffold coverage).
+ */
+export function rootStateOf(rules: CompiledRules): State {
+  if (!(rules instanceof CompiledEndpointRules)) throw new Error('rules not compiled by compileRules');
+  return rules.root;
 }
 
 export function compileRules(rules: readonly ValidatedRule[]): Readonly<Record<1 | 2, CompiledRules>> {

@@ -21,7 +21,8 @@ export type PolicyErrorCode =
   | 'forbidden-header'   // a header telegate never lets pass
   | 'duplicate-vendor'   // two files of one set define the same vendor
   | 'duplicate-host'     // two vendors of one set claim the same host
-  | 'no-policies';       // a folder without any policy file
+  | 'no-policies'        // a folder without any policy file
+  | 'level-order';       // level 1 sends something level 2 does not (policy check's level lint)
 
 export function policyError(
   code: PolicyErrorCode, at: SourcePosition, message: string, key?: string,

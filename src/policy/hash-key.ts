@@ -46,6 +46,24 @@ export const GENERATED_KEY_FILE = 'hash.key';
 const GENERATED_KEY_BYTES = 32;
 
 export async function loadHashKey(options: HashKeyOptions): Promise<HashKey> {
+  const existing = await readHashKey(options);
+  if (existing) return existing;
+  const warn = options.warn ?? (() => undefined);
+  const file = path.join(options.dataDir, GENERATED_KEY_FILE);
+  const created = await generateKeyFile(options.dataDir, file);
+  const key = await readKeyFile(file, 'generated key', warn);
+  if (created) {
+    warn(`no hash key configured: generated a new one in ${file} (mode 0600); back it up, or pseudonyms change if it is lost, ` +
+      'and give every replica the same key (TELEGATE_HASH_KEY or hash.key_file)');
+  }
+  return { key, source: created ? 'generated' : 'data_dir', file };
+}
+
+/**
+ * The key the gateway would use, without ever generating one: undefined when there is none yet. For
+ * read-only commands (`policy explain`, `config validate`), which must not leave a key behind.
+ */
+export async function readHashKey(options: HashKeyOptions): Promise<HashKey | undefined> {
   const env = options.env ?? process.env;
   const warn = options.warn ?? (() => undefined);
   const fromEnv = env['TELEGATE_HASH_KEY'];
@@ -65,14 +83,7 @@ export async function loadHashKey(options: HashKeyOptions): Promise<HashKey> {
     if (isNotFound(error)) return undefined;
     throw error;
   });
-  if (existing) return { key: existing, source: 'data_dir', file };
-  const created = await generateKeyFile(options.dataDir, file);
-  const key = await readKeyFile(file, 'generated key', warn);
-  if (created) {
-    warn(`no hash key configured: generated a new one in ${file} (mode 0600); back it up, or pseudonyms change if it is lost, ` +
-      'and give every replica the same key (TELEGATE_HASH_KEY or hash.key_file)');
-  }
-  return { key, source: created ? 'generated' : 'data_dir', file };
+  return existing ? { key: existing, source: 'data_dir', file } : undefined;
 }
 
 function keyBytes(text: string): Buffer {

@@ -68,6 +68,8 @@ export interface RuleSource {
   actions: Record<1 | 2, Action>;
   category?: FieldCategory;
   position: SourcePosition;
+  /** Where each level's action is written (both at the one value for a rule like `x: allow`). */
+  actionPositions?: Record<1 | 2, SourcePosition>;
 }
 
 /** Applies one endpoint's compiled rules at one level. Compiled once at load; the hot path reads no YAML. */

@@ -133,7 +133,7 @@ class SemanticChecker {
         continue;
       }
       if (!actions) continue;
-      const source: RuleSource = { path: parsed.path.text, actions, position: this.keyAt(at) };
+      const source: RuleSource = { path: parsed.path.text, actions, position: this.keyAt(at), actionPositions: this.actionPositions(rule, at) };
       const category = isMapping(rule) ? rule['category'] : undefined;
       if (typeof category === 'string') source.category = category as FieldCategory;
       const validated: ValidatedRule = { path: parsed.path, written, source, order: order++ };
@@ -142,6 +142,14 @@ class SemanticChecker {
     }
     this.checkHashOnContainers(endpointPath, rules);
     this.rules.set(endpointPath, rules);
+  }
+
+  private actionPositions(rule: unknown, at: readonly string[]): Record<1 | 2, SourcePosition> {
+    if (!isMapping(rule)) {
+      const both = this.valueAt(at);
+      return { 1: both, 2: both };
+    }
+    return { 1: this.valueAt([...at, '1']), 2: this.valueAt([...at, '2']) };
   }
 
   /** Both levels' actions, or undefined after reporting an unknown one (a wrong shape is the schema's). */

@@ -21,7 +21,7 @@ async function verify(dir: string): Promise<Run> {
   let stdout = '';
   let stderr = '';
   const io: CliIO = { stdout: (t) => { stdout += t; }, stderr: (t) => { stderr += t; }, stdin: Readable.from([]) };
-  const code = await runAuditVerify(dir, {}, io);
+  const code = await runAuditVerify({ dir }, {}, io);
   return { code, stdout, stderr };
 }
 

@@ -80,7 +80,8 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  if (gw.child.exitCode === null) {
+  // gw is unset when the start failed: the folder and the vendor still go.
+  if (gw !== undefined && gw.child.exitCode === null) {
     gw.child.kill('SIGKILL');
     await gw.exited;
   }

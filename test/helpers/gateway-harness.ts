@@ -42,6 +42,16 @@ export interface TestGatewayOptions {
 
 export async function startTestGateway(options: TestGatewayOptions = {}): Promise<TestGateway> {
   const dir = options.dir ?? await mkdtemp(path.join(tmpdir(), 'telegate-e2e-'));
+  try {
+    return await start(dir, options);
+  } catch (error) {
+    // A start that fails (some tests expect it to) leaves nothing behind either.
+    if (options.dir === undefined) await rm(dir, { recursive: true, force: true });
+    throw error;
+  }
+}
+
+async function start(dir: string, options: TestGatewayOptions): Promise<TestGateway> {
   const env: NodeJS.ProcessEnv = {
     TELEGATE_PORT: '0',
     TELEGATE_ADMIN_PORT: '0',
@@ -66,8 +76,12 @@ export async function startTestGateway(options: TestGatewayOptions = {}): Promis
   return {
     gateway, url: gateway.url, urls: gateway.urls, adminUrl: gateway.adminUrl, dir, auditDir: config.audit.dir, logLines,
     async close() {
-      await gateway.close(2_000);
-      if (options.dir === undefined) await rm(dir, { recursive: true, force: true });
+      try {
+        await gateway.close(2_000);
+      } finally {
+        // Also when close() fails (a test's failing disk): the folder goes either way.
+        if (options.dir === undefined) await rm(dir, { recursive: true, force: true });
+      }
     },
   };
 }

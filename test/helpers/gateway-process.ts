@@ -29,10 +29,17 @@ export async function freePort(): Promise<number> {
  * Starts `telegate serve` on free ports. A port found free can be taken by another test file's server
  * before the child binds it; such a start (EADDRINUSE) is retried on other ports.
  */
-export async function spawnGateway(env: Record<string, string>, timeoutMs = 15_000): Promise<GatewayProcess> {
+export interface SpawnOptions {
+  /** Arguments after `serve` (e.g. `--config telegate.yaml`). */
+  args?: readonly string[];
+  /** Working directory (relative paths of a configuration file are read from it). */
+  cwd?: string;
+}
+
+export async function spawnGateway(env: Record<string, string>, timeoutMs = 15_000, options: SpawnOptions = {}): Promise<GatewayProcess> {
   for (let attempt = 1; ; attempt++) {
     try {
-      return await spawnOnce(env, timeoutMs);
+      return await spawnOnce(env, timeoutMs, options);
     } catch (error) {
       if (attempt >= 3 || !(error instanceof Error) || !error.message.includes('EADDRINUSE')) throw error;
     }
@@ -40,12 +47,13 @@ export async function spawnGateway(env: Record<string, string>, timeoutMs = 15_0
 }
 
 /** `telegate serve` in a child on free ports, its output collected. */
-async function spawnServe(env: Record<string, string>): Promise<{ child: ChildProcess; port: number; adminPort: number; output: () => string; exited: Promise<number | string> }> {
+async function spawnServe(env: Record<string, string>, options: SpawnOptions = {}): Promise<{ child: ChildProcess; port: number; adminPort: number; output: () => string; exited: Promise<number | string> }> {
   const port = await freePort();
   const adminPort = await freePort();
-  const child = spawn(process.execPath, [BIN, 'serve'], {
-    env: { PATH: process.env['PATH'] ?? '', TELEGATE_PORT: String(port), TELEGATE_ADMIN_PORT: String(adminPort), ...env },
+  const child = spawn(process.execPath, [BIN, 'serve', ...(options.args ?? [])], {
+    env: { PATH: process.env['PATH'] ?? '', TMPDIR: process.env['TMPDIR'] ?? '/tmp', TELEGATE_PORT: String(port), TELEGATE_ADMIN_PORT: String(adminPort), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
+    ...(options.cwd === undefined ? {} : { cwd: options.cwd }),
   });
   let output = '';
   child.stdout?.on('data', (c: Buffer) => { output += c.toString('utf8'); });
@@ -54,8 +62,8 @@ async function spawnServe(env: Record<string, string>): Promise<{ child: ChildPr
   return { child, port, adminPort, output: () => output, exited };
 }
 
-async function spawnOnce(env: Record<string, string>, timeoutMs: number): Promise<GatewayProcess> {
-  const { child, port, adminPort, output, exited } = await spawnServe(env);
+async function spawnOnce(env: Record<string, string>, timeoutMs: number, options: SpawnOptions): Promise<GatewayProcess> {
+  const { child, port, adminPort, output, exited } = await spawnServe(env, options);
   const adminUrl = `http://127.0.0.1:${adminPort}`;
   const deadline = Date.now() + timeoutMs;
   for (;;) {

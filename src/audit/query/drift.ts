@@ -6,6 +6,7 @@
  */
 import { egressEntries } from './search';
 import type { AuditScan, ScanOptions } from './record-scan';
+import type { ShadowAggregate } from './shadow';
 
 export interface DriftRow {
   vendor: string;
@@ -21,7 +22,11 @@ export interface DriftRow {
   last_seen: string;
 }
 
-export interface DriftOptions extends Omit<ScanOptions, 'since'> { vendor?: string }
+export interface DriftOptions extends Omit<ScanOptions, 'since'> {
+  vendor?: string;
+  /** Filled in the same scan with the records' shadow-level notes (shadow.ts). */
+  shadow?: ShadowAggregate;
+}
 
 /** `ts` is ISO 8601 UTC with milliseconds, so string order is time order. */
 const earlier = (a: string, b: string): string => (a <= b ? a : b);
@@ -31,6 +36,7 @@ export async function driftReport(scan: AuditScan, options: DriftOptions = {}): 
   const rows = new Map<string, DriftRow>();
   for await (const e of egressEntries(scan, options)) {
     if (options.vendor !== undefined && e.vendor !== options.vendor) continue;
+    options.shadow?.add(e);
     for (const [path, n] of Object.entries(e.unknown)) {
       const version = e.client_version ?? null;
       const key = JSON.stringify([e.vendor, e.endpoint, version, path]);

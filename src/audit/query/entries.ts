@@ -4,7 +4,7 @@
  * shape gives no entry; the queries skip it and count it, and `telegate audit verify` names it.
  */
 import type { PathCounts } from '../../policy/types';
-import type { AuditRecord, Decision, EgressFields } from '../types';
+import type { AuditRecord, Decision, EgressFields, ShadowFields } from '../types';
 
 /** Field path (array indices written `[*]`) -> count, as the records write them. */
 export type FieldCounts = PathCounts;
@@ -25,6 +25,7 @@ export interface EgressEntry extends RecordLocation, SuppliedEgress {
   level: number;
   body_sha256?: string;
   bytes: number;
+  shadow?: ShadowFields;
 }
 
 export interface OutcomeEntry {
@@ -50,6 +51,19 @@ function counts(v: unknown): FieldCounts | undefined {
   return out;
 }
 
+/** undefined: no shadow member; null: one that does not have the documented shape. */
+function shadowOf(v: unknown): ShadowFields | undefined | null {
+  if (v === undefined) return undefined;
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) return null;
+  const s = v as Record<string, unknown>;
+  const level = s['level'];
+  const sent = counts(s['sent']);
+  const hashed = counts(s['hashed']);
+  const dropped = counts(s['dropped']);
+  if ((level !== 1 && level !== 2) || !sent || !hashed || !dropped) return null;
+  return { level, sent, hashed, dropped };
+}
+
 function optionalString(r: AuditRecord, key: string): string | undefined | null {
   const v = r[key];
   if (v === undefined) return undefined;
@@ -66,6 +80,8 @@ export function toEgressEntry(r: AuditRecord, at: { file: string; line: number }
   const hashed = counts(r['hashed']);
   const unknown = counts(r['unknown']);
   if (!dropped || !hashed || !unknown) return undefined;
+  const shadow = shadowOf(r['shadow']);
+  if (shadow === null) return undefined;
   const optional: Partial<Record<'reason' | 'upstream' | 'client_version' | 'body_sha256', string>> = {};
   for (const key of ['reason', 'upstream', 'client_version', 'body_sha256'] as const) {
     const v = optionalString(r, key);
@@ -81,6 +97,7 @@ export function toEgressEntry(r: AuditRecord, at: { file: string; line: number }
     ...(optional.client_version === undefined ? {} : { client_version: optional.client_version }),
     ...(optional.body_sha256 === undefined ? {} : { body_sha256: optional.body_sha256 }),
     bytes, dropped, hashed, unknown,
+    ...(shadow === undefined ? {} : { shadow }),
   };
   return entry;
 }

@@ -12,7 +12,11 @@ import { noteUnreadable, scanAll, scanChain, type AuditScan, type ScanOptions, t
 export interface SearchOptions extends Omit<ScanOptions, 'since'> {
   /** Stop after this many matches. */
   limit?: number;
+  /** Filled with the vendor names of the egress records read (at most MAX_VENDORS_SEEN), for a hint when none matched. */
+  vendorsSeen?: Set<string>;
 }
+
+export const MAX_VENDORS_SEEN = 64;
 
 /**
  * The body as a value, for path checks only (a rounded big integer does not change which paths exist).
@@ -63,7 +67,11 @@ export async function* searchEgress(scan: AuditScan, filter: EgressFilter, optio
       if (type === 'egress') {
         const entry = egressOf(r);
         if (!entry) noteUnreadable(scan.notes, r, 'not a well-formed egress record');
-        else if (matchesEgress(entry, filter, bodyValue(r))) join.add(entry);
+        else {
+          const seen = options.vendorsSeen;
+          if (seen && seen.size < MAX_VENDORS_SEEN) seen.add(entry.vendor);
+          if (matchesEgress(entry, filter, bodyValue(r))) join.add(entry);
+        }
       } else if (type === 'outcome') {
         const o = toOutcomeEntry(r.record);
         if (o) join.outcome(o);

@@ -6,6 +6,7 @@ import { inTimeRange } from './egress-filter';
 import { egressEntries } from './search';
 import type { AuditScan, ScanOptions } from './record-scan';
 import type { FieldCounts } from './entries';
+import { addShadowTotals, type ShadowTotals } from './shadow';
 
 export interface StatsTotals {
   requests: number;
@@ -17,7 +18,13 @@ export interface StatsTotals {
   unknown: number;
 }
 
-export interface StatsGroup extends StatsTotals { vendor: string; level: number; decision: string }
+export interface StatsGroup extends StatsTotals {
+  vendor: string;
+  level: number;
+  decision: string;
+  /** Records with a shadow level's notes, per shadow level (absent when none had one). */
+  shadow?: ShadowTotals[];
+}
 
 export interface StatsReport { groups: StatsGroup[]; total: StatsTotals }
 
@@ -47,6 +54,7 @@ export async function statsReport(scan: AuditScan, options: StatsOptions = {}): 
     const h = sum(e.hashed);
     const u = sum(e.unknown);
     add(g, e.bytes, d, h, u);
+    if (e.shadow) addShadowTotals(g.shadow ??= [], e);
     add(total, e.bytes, d, h, u);
   }
   const order = ['forwarded', 'blocked', 'rejected'];

@@ -6,6 +6,7 @@
  */
 import express, { type Request, type Response, type Router } from 'express';
 import { driftReport } from '../../audit/query/drift';
+import { ShadowAggregate } from '../../audit/query/shadow';
 import { newestEgress } from '../../audit/query/newest';
 import { planScan } from '../../audit/query/record-scan';
 import { findRequest } from '../../audit/query/show';
@@ -141,16 +142,21 @@ export function createConsoleRouter(deps: ConsoleDeps): Router {
   // --- drift -----------------------------------------------------------------------------------------
   const drift = async (req: Request) => {
     const vendor = queryText(req.query as Record<string, unknown>, 'vendor');
-    return { vendor, rows: await driftReport(await planScan(deps.auditDir), vendor === '' ? {} : { vendor }) };
+    const shadow = new ShadowAggregate();
+    const rows = await driftReport(await planScan(deps.auditDir), { ...(vendor === '' ? {} : { vendor }), shadow });
+    return { vendor, rows, shadow: shadow.rows() };
   };
   router.get('/drift', async (req, res) => {
     try {
-      const { vendor, rows } = await drift(req);
-      send(req, res, 'Drift: fields the policies did not know', 'drift', renderDriftBody(rows, await vendorsInForce(), vendor));
+      const { vendor, rows, shadow } = await drift(req);
+      send(req, res, 'Drift: fields the policies did not know', 'drift', renderDriftBody(rows, await vendorsInForce(), vendor, shadow));
     } catch (error) { failed(req, res, error); }
   });
   router.get('/api/drift', async (req, res) => {
-    try { res.json({ rows: (await drift(req)).rows }); } catch (error) { failed(req, res, error); }
+    try {
+      const { rows, shadow } = await drift(req);
+      res.json({ rows, shadow });
+    } catch (error) { failed(req, res, error); }
   });
 
   // --- policy matrix ---------------------------------------------------------------------------------

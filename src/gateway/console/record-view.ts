@@ -17,6 +17,12 @@ const FIELD_REPORTS = [
   { key: 'hashed', title: 'Hashed', what: 'replaced by a keyed pseudonym' },
 ] as const;
 
+const SHADOW_REPORTS = [
+  { key: 'sent', title: 'Would send in clear', what: 'sent in clear at the shadow level, not at the enforced one' },
+  { key: 'hashed', title: 'Would hash', what: 'sent as a pseudonym at the shadow level' },
+  { key: 'dropped', title: 'Would not send', what: 'removed at the shadow level, sent at the enforced one' },
+] as const;
+
 /** Beyond this many paths a list starts folded (a Coder snapshot hashes ~80), so the next one stays in view. */
 const FOLD_AFTER = 20;
 
@@ -56,6 +62,9 @@ ${dl}
 <section aria-labelledby="payload-h"><h2 id="payload-h">Payload as sent</h2>${payload}</section>
 <section aria-labelledby="changes-h"><h2 id="changes-h">What the policy changed</h2>
 ${FIELD_REPORTS.map((r) => countsTable(`f-${r.key}`, r.title, r.what, e[r.key]))}
+${e.shadow === undefined ? '' : html`<h3 id="shadow-h">Shadow level ${e.shadow.level}: what it would have done differently</h3>
+<p class="muted">Computed beside level ${e.level} and never sent; counts only.</p>
+${SHADOW_REPORTS.map((r) => countsTable(`s-${r.key}`, r.title, r.what, e.shadow![r.key]))}`}
 </section>
 </div>`;
 }

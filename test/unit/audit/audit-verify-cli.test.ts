@@ -31,7 +31,7 @@ describe('telegate audit verify', () => {
 
   it('exits 0 and says ok for a whole log', async () => {
     const io = captureIO();
-    expect(await runAuditVerify(dir, {}, io)).toBe(0);
+    expect(await runAuditVerify({ dir }, {}, io)).toBe(0);
     expect(io.out).toContain(`ok: ${dir}: 1 chain(s), 4 record(s) verified`);
     expect(io.err).toBe('');
   });
@@ -40,14 +40,14 @@ describe('telegate audit verify', () => {
     const text = await readFile(file, 'utf8');
     await writeFile(file, text.replace('"status":202', '"status":500'));
     const io = captureIO();
-    expect(await runAuditVerify(dir, {}, io)).toBe(1);
+    expect(await runAuditVerify({ dir }, {}, io)).toBe(1);
     expect(io.out.split('\n')[0]).toMatch(new RegExp(`^${file.replace(/[.\\/]/g, '\\$&')}:3: seq 2: hash mismatch`));
     expect(io.err).toContain('not whole');
   });
 
   it('prints the report as JSON with --format json', async () => {
     const io = captureIO();
-    expect(await runAuditVerify(dir, { format: 'json' }, io)).toBe(0);
+    expect(await runAuditVerify({ dir }, { format: 'json' }, io)).toBe(0);
     const report = JSON.parse(io.out) as { ok: boolean; chains: { records: number; files: string[] }[] };
     expect(report.ok).toBe(true);
     expect(report.chains[0]).toMatchObject({ records: 4, files: [file] });
@@ -55,7 +55,7 @@ describe('telegate audit verify', () => {
 
   it('exits 2 for a folder that does not exist', async () => {
     const io = captureIO();
-    expect(await runAuditVerify(path.join(dir, 'nope'), {}, io)).toBe(2);
+    expect(await runAuditVerify({ dir: path.join(dir, 'nope') }, {}, io)).toBe(2);
     expect(io.err).toContain('no audit folder');
     expect(io.out).toBe('');
   });
@@ -63,7 +63,7 @@ describe('telegate audit verify', () => {
   it('takes the folder from TELEGATE_AUDIT_DIR when none is given', async () => {
     process.env['TELEGATE_AUDIT_DIR'] = dir;
     const io = captureIO();
-    expect(await runAuditVerify(undefined, {}, io)).toBe(0);
+    expect(await runAuditVerify({}, {}, io)).toBe(0);
     expect(io.out).toContain(`ok: ${dir}:`);
   });
 });

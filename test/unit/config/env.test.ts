@@ -17,8 +17,8 @@ describe('each variable overrides the file', () => {
   });
 
   test('TELEGATE_ADMIN_TOKEN', async () => {
-    const config = await loadOk({ ...full, env: { TELEGATE_ADMIN_TOKEN: 'env-token-b41c' } });
-    expect(config.admin.token).toBe('env-token-b41c');
+    const config = await loadOk({ ...full, env: { TELEGATE_ADMIN_TOKEN: 'env-token-b41c-9d2e7a' } });
+    expect(config.admin.token).toBe('env-token-b41c-9d2e7a');
   });
 
   test('TELEGATE_AUDIT_DIR, TELEGATE_POLICIES and TELEGATE_DATA_DIR, relative ones resolved against cwd', async () => {

@@ -1,8 +1,10 @@
 /** The configuration file: what it sets, and how each mistake in it is reported. */
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { FIXTURES, loadErrors, loadOk } from './load-fixture';
+import { FIXTURES, configDir, loadErrors, loadOk, removeConfigDirs } from './load-fixture';
+
+afterAll(removeConfigDirs);
 
 const at = { env: {}, cwd: FIXTURES };
 
@@ -18,7 +20,7 @@ describe('valid files', () => {
   });
 
   test('an empty file keeps every default', async () => {
-    const dir = await mkdtemp(path.join(os.tmpdir(), 'telegate-config-'));
+    const dir = await configDir();
     await writeFile(path.join(dir, 'empty.yaml'), '');
     expect(await loadOk({ env: {}, cwd: dir, file: 'empty.yaml' })).toEqual(await loadOk({ env: {}, cwd: dir }));
   });
@@ -140,7 +142,7 @@ describe('invalid files: each error names the file and the key, and says what is
   });
 
   test('a file with several mistakes reports every one of them', async () => {
-    const dir = await mkdtemp(path.join(os.tmpdir(), 'telegate-config-'));
+    const dir = await configDir();
     await writeFile(path.join(dir, 'many.yaml'), 'listen: { prot: 1 }\nvendors: { coder: { level: 5 } }\nlog: { level: loud }\n');
     const errors = await loadErrors({ env: {}, cwd: dir, file: 'many.yaml' });
     expect(errors).toHaveLength(3);
@@ -154,7 +156,7 @@ describe('invalid files: each error names the file and the key, and says what is
   });
 
   test('the same port on two different specific addresses is allowed', async () => {
-    const dir = await mkdtemp(path.join(os.tmpdir(), 'telegate-config-'));
+    const dir = await configDir();
     await writeFile(path.join(dir, 'c.yaml'), 'listen: { host: 10.0.0.5, port: 9090 }\n');
     expect((await loadOk({ env: {}, cwd: dir, file: 'c.yaml' })).listen[0]!.port).toBe(9090);
   });
@@ -184,7 +186,7 @@ describe('docs/configuration.md', () => {
     const page = await readFile(path.resolve(__dirname, '../../../docs/configuration.md'), 'utf8');
     const example = /## Example\s+```yaml\n([\s\S]*?)```/.exec(page)?.[1];
     expect(example).toBeDefined();
-    const dir = await mkdtemp(path.join(os.tmpdir(), 'telegate-config-'));
+    const dir = await configDir();
     await writeFile(path.join(dir, 'telegate.yaml'), example ?? '');
     const config = await loadOk({ env: {}, cwd: dir, file: 'telegate.yaml' });
     expect(config.vendors).toEqual({ coder: { level: 1 }, automatisch: { level: 0 } });

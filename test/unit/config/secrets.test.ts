@@ -1,14 +1,15 @@
 /** The admin token is a secret: no error message ever shows it, wherever it was written. */
-import { mkdtemp, writeFile } from 'node:fs/promises';
-import os from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { defaultConfig, redactedConfig } from '../../../src/config';
-import { FIXTURES, loadErrors } from './load-fixture';
+import { FIXTURES, configDir, loadErrors, removeConfigDirs } from './load-fixture';
+
+afterAll(removeConfigDirs);
 
 const TOKEN = 'tok-e1d2c3b4a5-secret';
 
 async function fileWith(content: string): Promise<{ cwd: string; file: string }> {
-  const cwd = await mkdtemp(path.join(os.tmpdir(), 'telegate-config-'));
+  const cwd = await configDir();
   await writeFile(path.join(cwd, 'telegate.yaml'), content);
   return { cwd, file: 'telegate.yaml' };
 }

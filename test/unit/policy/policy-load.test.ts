@@ -52,6 +52,8 @@ describe('a valid policy', () => {
     expect(snapshot.rules[0]).toEqual({
       path: 'deployment_id', actions: { 1: 'hash', 2: 'allow' }, category: 'identifier',
       position: { file: VALID, line: 12, column: 7 },
+      // `      deployment_id:          { 1: hash, 2: allow, …`: hash at column 36, allow at 45.
+      actionPositions: { 1: { file: VALID, line: 12, column: 36 }, 2: { file: VALID, line: 12, column: 45 } },
     });
     expect(snapshot.rules[3]!.actions).toEqual({ 1: 'allow', 2: 'allow' });
     const batch = r.value.endpoints.get('/v1/batch')!;
