@@ -13,7 +13,7 @@ import type { FieldChange } from '../policy';
 import { formatKey } from '../policy/paths';
 import type { Style } from './render-style';
 
-const MARK: Record<FieldChange['kind'], string> = { dropped: '-', hashed: '~', unknown: '?' };
+const MARK: Record<FieldChange['kind'], string> = { dropped: '-', hashed: '~', unknown: '?', invalid: '!', redacted: 'x' };
 /** Longer values are cut in the diff; the body above shows what leaves in full. */
 const MAX_VALUE_CHARS = 160;
 
@@ -47,9 +47,9 @@ function leaves(at: readonly (string | number)[], value: JsonValue, out: { at: (
 }
 
 export function renderExplainDiff(changes: readonly FieldChange[], style: Style, options: DiffOptions): string {
-  const legend = `- dropped, ~ hashed, ? unknown${options.originals ? '' : '; --originals shows the input\'s values'}`;
+  const legend = `- dropped, ~ hashed, ? unknown, ! invalid, x redacted${options.originals ? '' : '; --originals shows the input\'s values'}`;
   if (changes.length === 0) return `${style.bold('changes: none')} (the body leaves as it came)\n`;
-  const paint = { dropped: style.fail, hashed: style.warn, unknown: style.note };
+  const paint = { dropped: style.fail, hashed: style.warn, unknown: style.note, invalid: style.warn, redacted: style.fail };
   const lines: string[] = [`${style.bold(`changes (${legend}):`)}`];
   for (const c of changes) {
     const mark = MARK[c.kind];

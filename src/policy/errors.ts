@@ -2,7 +2,7 @@
  * Policy errors as values. Every error names the file, a 1-based line and column and, where there is one,
  * the offending key, so `telegate policy check` output can be followed straight to the line to fix.
  */
-import type { PolicyError, SourcePosition } from './types';
+import type { PolicyError, PolicyWarning, SourcePosition } from './types';
 
 /** The stable `code` of each kind of policy error. */
 export type PolicyErrorCode =
@@ -21,7 +21,10 @@ export type PolicyErrorCode =
   | 'forbidden-header'   // a header telegate never lets pass
   | 'duplicate-vendor'   // two files of one set define the same vendor
   | 'duplicate-host'     // two vendors of one set claim the same host
-  | 'no-policies';       // a folder without any policy file
+  | 'no-policies'        // a folder without any policy file
+  | 'constraint'         // a value constraint that cannot be compiled or means nothing where it is
+  | 'constraint-on-container' // a value constraint on a path that other rules descend into
+  | 'needs-reason';      // `subtree: true` or a detector opt-out without `reason`
 
 export function policyError(
   code: PolicyErrorCode, at: SourcePosition, message: string, key?: string,
@@ -34,6 +37,11 @@ export function policyError(
 /** `file:line:col: message`, the form editors and CI annotations understand. */
 export function formatPolicyError(e: PolicyError): string {
   return `${e.file}:${e.line}:${e.column}: ${e.message}`;
+}
+
+/** `file:line:col: warning: message`. */
+export function formatPolicyWarning(w: PolicyWarning): string {
+  return `${w.file}:${w.line}:${w.column}: warning: ${w.message}`;
 }
 
 /** Errors in reading order: by file, then line, then column. */
