@@ -50,7 +50,8 @@ function buildProgram(io: CliIO, run: (action: Action) => void): Command {
   policy.command('check')
     .description('validate policy files or folders (default: policies); errors as file:line:col: message')
     .argument('[paths...]', 'policy files or folders')
-    .action((paths: string[]) => run(() => runPolicyCheck(paths, io)));
+    .option('--strict', 'also fail on the findings policy report lists')
+    .action((paths: string[], opts: { strict?: boolean }) => run(() => runPolicyCheck(paths, io, { strict: opts.strict === true })));
 
   policy.command('explain')
     .description('apply a policy to a payload and show what would be sent, dropped, hashed, and what is unknown')

@@ -5,12 +5,18 @@
  * error (the form editors and CI problem matchers jump to), or one summary line naming each vendor with the
  * digest that audit records will carry.
  */
-import { formatPolicyError, loadPolicySet } from '../policy';
+import { formatPolicyError, formatPolicyWarning, loadPolicySet } from '../policy';
+import { buildInventory } from '../policy/inventory';
 import { EXIT_CHECK_FAILED, EXIT_OK, type CliIO } from './io';
 
 export const DEFAULT_POLICY_PATHS: readonly string[] = ['policies'];
 
-export async function runPolicyCheck(paths: readonly string[], io: CliIO): Promise<number> {
+export interface PolicyCheckOptions {
+  /** Also fail (exit 1) on the findings `policy report` lists (SPEC §7). */
+  strict?: boolean;
+}
+
+export async function runPolicyCheck(paths: readonly string[], io: CliIO, options: PolicyCheckOptions = {}): Promise<number> {
   const targets = paths.length > 0 ? [...paths] : [...DEFAULT_POLICY_PATHS];
   const loaded = await loadPolicySet(targets);
   if (!loaded.ok) {
@@ -25,7 +31,18 @@ export async function runPolicyCheck(paths: readonly string[], io: CliIO): Promi
     io.stdout(`policy check: no policy files found in ${targets.join(', ')}\n`);
     return EXIT_CHECK_FAILED;
   }
+  // Warnings (a subtree allow, a detector opt-out) are for the reviewer; they never fail the check.
+  for (const warning of loaded.value.warnings) io.stdout(`${formatPolicyWarning(warning)}\n`);
+  if (options.strict === true) {
+    const { findings } = buildInventory(loaded.value);
+    for (const f of findings) io.stdout(`${f.position.file}:${f.position.line}:${f.position.column}: finding: ${f.vendor} ${f.endpoint} ${f.path}: ${f.message}\n`);
+    if (findings.length > 0) {
+      io.stderr(`policy check --strict: ${findings.length} finding${findings.length === 1 ? '' : 's'} (telegate policy report lists them)\n`);
+      return EXIT_CHECK_FAILED;
+    }
+  }
   const listed = policies.map((p) => `${p.vendor} ${p.digest} (${p.file})`).join(', ');
-  io.stdout(`policy check: ok, ${policies.length} polic${policies.length === 1 ? 'y' : 'ies'}: ${listed}\n`);
+  const warned = loaded.value.warnings.length;
+  io.stdout(`policy check: ok, ${policies.length} polic${policies.length === 1 ? 'y' : 'ies'}: ${listed}${warned > 0 ? `; ${warned} warning${warned === 1 ? '' : 's'}` : ''}\n`);
   return EXIT_OK;
 }
