@@ -10,15 +10,24 @@ import type { JsonArray, JsonObject, JsonValue } from '../json/types';
 import { keySegment } from './apply';
 import { detect } from './detectors';
 import { memberPlan } from './member-plan';
+import { formatKey } from './paths';
 import { ACT_ALLOW, ACT_DROP, ACT_HASH, ACT_UNKNOWN, type State } from './states';
 import type { DetectorKind, FieldChange, Pseudonymizer } from './types';
 
 export function traceStates(root: State, body: JsonValue, pseudonymizer: Pseudonymizer): FieldChange[] {
   const changes: FieldChange[] = [];
   const at: (string | number)[] = [];
+  /** `at` written as `shown`: one text per step. */
+  const shownAt: string[] = [];
+  const push = (step: string | number, named: boolean): void => {
+    at.push(step);
+    shownAt.push(typeof step === 'number' ? `${shownAt.length === 0 ? '$' : ''}[${step}]`
+      : `${shownAt.length === 0 ? '' : '.'}${named ? formatKey(step) : keySegment(pseudonymizer, step)}`);
+  };
+  const pop = (): void => { at.pop(); shownAt.pop(); };
 
   const record = (kind: FieldChange['kind'], reportPath: string, original: JsonValue, pseudonym?: JsonValue, detector?: DetectorKind): void => {
-    const change: FieldChange = { kind, at: [...at], reportPath, original };
+    const change: FieldChange = { kind, at: [...at], reportPath, shown: shownAt.length === 0 ? '$' : shownAt.join(''), original };
     if (pseudonym !== undefined) change.pseudonym = pseudonym;
     if (detector !== undefined) change.detector = detector;
     changes.push(change);
@@ -37,16 +46,16 @@ export function traceStates(root: State, body: JsonValue, pseudonymizer: Pseudon
     }
     if (typeof value !== 'object' || value === null) return;
     if (Array.isArray(value)) {
-      value.forEach((v, i) => { at.push(i); scanSubtree(v, mask, `${path}[*]`); at.pop(); });
+      value.forEach((v, i) => { push(i, true); scanSubtree(v, mask, `${path}[*]`); pop(); });
       return;
     }
     for (const key of Object.keys(value)) {
-      at.push(key);
+      push(key, false);
       const memberPath = `${path}.${keySegment(pseudonymizer, key)}`;
       const found = detect(key, mask);
       if (found !== null) record('redacted', memberPath, value[key]!, undefined, found);
       else scanSubtree(value[key]!, mask, memberPath);
-      at.pop();
+      pop();
     }
   };
 
@@ -100,20 +109,20 @@ export function traceStates(root: State, body: JsonValue, pseudonymizer: Pseudon
       const key = keys[i]!;
       const child = children[i]!;
       const verdict = verdicts === null ? null : verdicts[i]!;
-      at.push(key);
+      push(key, state.keyed?.get(key) === child);
       if (verdict === null) visit(child, obj[key]!, state, key);
       else if (verdict === 'invalid') record('invalid', pathOf(child, state, key), obj[key]!);
       else record('redacted', pathOf(child, state, key), obj[key]!, undefined, verdict);
-      at.pop();
+      pop();
     }
   };
 
   const visitArray = (state: State, arr: JsonArray): void => {
     const selective = state.discriminators !== null;
     arr.forEach((value, i) => {
-      at.push(i);
+      push(i, true);
       visit(selective ? state.elementState(value) : state.element!, value, state, '');
-      at.pop();
+      pop();
     });
   };
 

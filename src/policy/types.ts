@@ -85,6 +85,8 @@ export interface FieldChange {
   at: readonly (string | number)[];
   /** The path it is counted under in TransformResult (`users[*].email`). */
   reportPath: string;
+  /** `at` as a path to show without data: indices as they are, keys no rule names by their tag (`users[0].*3fa2…`). */
+  shown: string;
   /** The input's value (a whole subtree when a container was removed). */
   original: JsonValue;
   /** The replacement, for `hashed` (and an `invalid` value its rule hashes). */
