@@ -142,6 +142,7 @@ function visit(state: State, value: JsonValue, r: Reports, parent: State, key: s
  */
 
 function visitObject(state: State, obj: JsonObject, r: Reports): JsonObject {
+  state.build();
   // Own keys only: a polluted Object.prototype must never contribute members to what leaves.
   const keys = Object.keys(obj);
   const { children, active, verdicts } = memberPlan(state, keys);
@@ -181,6 +182,7 @@ function putMember(out: JsonObject, key: string, value: JsonValue): void {
 }
 
 function visitArray(state: State, arr: JsonArray, r: Reports): JsonArray {
+  state.build();
   const element = state.element!;
   const selective = state.discriminators !== null;
   let out: JsonArray | null = null;

@@ -58,6 +58,9 @@ export class State {
   /** Folded keys a secret rule names below here, and the states of members spelling one. */
   private secretNames: ReadonlySet<string> | null = null;
   private bySecretName: Map<string, State> | null = null;
+  /** Transitions built. A state entered only because a secret path may run through it is built on first use:
+   * its element state has the same secret set again (arrays are transparent), so building it eagerly would not end. */
+  private built = false;
 
   /**
    * @param nodes the trie nodes matching this path, most specific first
@@ -83,14 +86,17 @@ export class State {
     this.keyChecks = keyChecks.length > 0 ? keyChecks : null;
     // The root is always entered: its members are decided one by one even when no rule names any. A
     // subtree that a secret path could run through is entered too, so that the secret is found.
-    this.enter = !this.secretDrop && (path === '' || nodes.some((n) => n.hasChildren)
-      || (this.action === ACT_ALLOW && this.subtree && goesOn(secrets)));
+    // A dropped container whose inner rules all drop at this level too is removed whole, reported once:
+    // entering it would only leave its empty shell and, for a map, its keys.
+    const inner = this.action === ACT_DROP ? nodes.some((n) => n.descendantLetsOut(level)) : nodes.some((n) => n.hasChildren);
+    this.enter = !this.secretDrop && (path === '' || inner || (this.action === ACT_ALLOW && this.subtree && goesOn(secrets)));
     this.prefix = path === null || path === '' ? '' : `${path}.`;
   }
 
-  /** Builds every data-independent transition below this state, depth first. */
+  /** Builds every data-independent transition below this state, depth first (lazily below subtrees: see `built`). */
   build(): this {
-    if (!this.enter) return this;
+    if (this.built || !this.enter) return this;
+    this.built = true;
     const path = this.path ?? '';
     const anyKeys = this.nodes.flatMap((n) => (n.anyKey ? [n.anyKey] : []));
     const literal = new Map<string, TrieNode[]>();
@@ -155,7 +161,8 @@ export class State {
   private child(nodes: TrieNode[], path: string | null, secrets: SecretSet | null, keyedByWildcard: boolean): State {
     nodes.sort(compareSpecificity);
     const inherited: Inherited = { action: this.action, subtree: this.subtree, scan: this.scan };
-    return new State(nodes, inherited, path, this.level, secrets, keyedByWildcard).build();
+    const state = new State(nodes, inherited, path, this.level, secrets, keyedByWildcard);
+    return nodes.some((n) => n.hasChildren) ? state.build() : state;
   }
 }
 

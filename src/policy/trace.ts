@@ -103,6 +103,7 @@ export function traceStates(root: State, body: JsonValue, pseudonymizer: Pseudon
   };
 
   const visitObject = (state: State, obj: JsonObject): void => {
+    state.build();
     const keys = Object.keys(obj);
     const { children, active, verdicts } = memberPlan(state, keys);
     for (const i of active) {
@@ -118,6 +119,7 @@ export function traceStates(root: State, body: JsonValue, pseudonymizer: Pseudon
   };
 
   const visitArray = (state: State, arr: JsonArray): void => {
+    state.build();
     const selective = state.discriminators !== null;
     arr.forEach((value, i) => {
       push(i, true);

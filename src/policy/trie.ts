@@ -30,6 +30,18 @@ export class TrieNode {
   get hasChildren(): boolean {
     return this.keys.size > 0 || this.anyKey !== null || this.anyIndex !== null || this.matches.length > 0;
   }
+
+  private lets: Partial<Record<1 | 2, boolean>> = {};
+
+  /** Whether a rule below this node lets anything out at `level` (an action other than drop). */
+  descendantLetsOut(level: 1 | 2): boolean {
+    const known = this.lets[level];
+    if (known !== undefined) return known;
+    const children = [...this.keys.values(), ...(this.anyKey ? [this.anyKey] : []), ...(this.anyIndex ? [this.anyIndex] : []), ...this.matches.map((m) => m.node)];
+    const result = children.some((c) => (c.rule !== null && c.rule.actions[level] !== 'drop') || c.descendantLetsOut(level));
+    this.lets[level] = result;
+    return result;
+  }
 }
 
 export interface TrieRule { segments: readonly PathSegment[]; rule: CompiledRule }

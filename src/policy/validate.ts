@@ -213,7 +213,8 @@ class SemanticChecker {
     let off: 'all' | DetectorKind[] | undefined;
     if (d === 'off') off = 'all';
     else if (Array.isArray(d)) off = d.filter((k): k is DetectorKind => (DETECTOR_KINDS as readonly unknown[]).includes(k));
-    if (off === undefined) return undefined;
+    // An unknown kind is the schema's to report.
+    if (off === undefined || (Array.isArray(d) && off.length !== d.length)) return undefined;
     if (typeof m['reason'] !== 'string') {
       this.errors.push(policyError('needs-reason', this.keyAt([...at, 'detectors']),
         `${what}: detectors ${off === 'all' ? 'off' : off.join(', ')} lets values out unscanned: say why in reason`, String(at[at.length - 1])));
