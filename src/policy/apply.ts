@@ -46,8 +46,8 @@ function act(state: State, value: JsonValue, r: Reports, parent: State, key: str
     case ACT_ALLOW: {
       if (state.check !== null && !state.check(value)) return invalid(state, value, r, reportPath(state, parent, key, r));
       if (typeof value === 'string') {
-        if (state.scan === 0) return value;
-        const found = detect(value, state.scan);
+        if (state.valueScan === 0) return value;
+        const found = detect(value, state.valueScan);
         if (found === null) return value;
         r.redact(reportPath(state, parent, key, r), found);
         return undefined;

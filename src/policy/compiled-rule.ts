@@ -2,7 +2,8 @@
  * A rule as the matcher uses it: its actions, and what was compiled from its constraint and options at
  * load. Built once per rule (validate.ts compiles, compile.ts assembles); read on the hot path.
  */
-import type { KeyCheck, ValueCheck } from './constraints';
+import { admitsOnlyClean, type KeyCheck, type ValueCheck } from './constraints';
+import { detect } from './detectors';
 import { ALL_DETECTORS_MASK, SECRET_MASK, detectorMask } from './detector-kinds';
 import type { Action, DetectorKind, RuleSource, VendorDetectors } from './types';
 
@@ -14,8 +15,10 @@ export interface CompiledRule {
   readonly keyCheck: KeyCheck | null;
   readonly invalidHash: boolean;
   readonly subtree: boolean;
-  /** Detector bits run on the values this rule lets out, per level. */
+  /** Detector bits run on the values this rule lets out, per level (and on keys and inherited members). */
   readonly scan: Readonly<Record<1 | 2, number>>;
+  /** The same for the rule's own values: 0 where its constraint admits only values no detector finds anything in. */
+  readonly valueScan: Readonly<Record<1 | 2, number>>;
   readonly secret: boolean;
 }
 
@@ -32,13 +35,16 @@ export function scanWithout(scan: Readonly<Record<1 | 2, number>>, off: 'all' | 
 }
 
 export function compiledRule(source: RuleSource, check: ValueCheck | null, keyCheck: KeyCheck | null, vendor: Readonly<Record<1 | 2, number>>): CompiledRule {
+  const scan = scanWithout(vendor, source.detectorsOff);
+  const clean = (level: 1 | 2): number => (admitsOnlyClean(source.constraint, (text) => detect(text, scan[level]) === null) ? 0 : scan[level]);
   return {
     actions: source.actions,
     check,
     keyCheck,
     invalidHash: source.invalid === 'hash',
     subtree: source.subtree === true,
-    scan: scanWithout(vendor, source.detectorsOff),
+    scan,
+    valueScan: { 1: clean(1), 2: clean(2) },
     secret: source.category === 'secret',
   };
 }

@@ -36,14 +36,22 @@ function withinLength(max: number): (s: string) => boolean {
   return (s) => s.length <= max || codePoints(s, max) <= max;
 }
 
-function enumKey(v: JsonValue): string | undefined {
-  switch (typeof v) {
-    case 'string': return `s${v}`;
-    case 'number': return `n${String(v)}`;
-    case 'bigint': return `n${v.toString()}`;
-    case 'boolean': return v ? 'btrue' : 'bfalse';
-    default: return v === null ? 'z' : undefined;
-  }
+/** An enumeration, one set per JSON type, so that a lookup builds no key string. */
+function enumCheck(values: readonly (string | number | boolean | null)[]): (v: JsonValue) => boolean {
+  const strings = new Set(values.filter((x): x is string => typeof x === 'string'));
+  const numbers = new Set(values.filter((x): x is number => typeof x === 'number').map(String));
+  const trueOk = values.includes(true);
+  const falseOk = values.includes(false);
+  const nullOk = values.includes(null);
+  return (v) => {
+    switch (typeof v) {
+      case 'string': return strings.has(v);
+      case 'number': return numbers.size > 0 && numbers.has(String(v));
+      case 'bigint': return numbers.size > 0 && numbers.has(v.toString());
+      case 'boolean': return v ? trueOk : falseOk;
+      default: return v === null && nullOk;
+    }
+  };
 }
 
 /** The string tests of a constraint (pattern, max_length), or null when it has none. */
@@ -66,14 +74,22 @@ export function compileConstraint(c: ConstraintSource): Compiled<ValueCheck | nu
   const strings = stringTest(c);
   if (!strings.ok) return strings;
   const types: readonly ValueType[] | undefined = c.type ?? (strings.check !== null ? ['string'] : undefined);
-  const enumKeys = c.enum === undefined ? null : new Set(c.enum.map((v) => enumKey(v)!));
-  if (types === undefined && enumKeys === null) return { ok: true, check: null };
+  const enumOk = c.enum === undefined ? null : enumCheck(c.enum);
+  if (types === undefined && enumOk === null) return { ok: true, check: null };
   const typeChecks = types?.map((t) => TYPE_CHECKS[t]) ?? null;
   const stringCheck = strings.check;
+  // Specialised for one type, the common case: this runs for every value that leaves.
+  const single = typeChecks !== null && typeChecks.length === 1 ? typeChecks[0]! : null;
+  const typeOk = (v: JsonValue): boolean => {
+    if (typeChecks === null) return true;
+    if (single !== null) return single(v);
+    for (let i = 0; i < typeChecks.length; i++) if (typeChecks[i]!(v)) return true;
+    return false;
+  };
   const check: ValueCheck = (v) => {
     if (typeof v === 'object' && v !== null) return false;
-    if (typeChecks !== null && !typeChecks.some((t) => t(v))) return false;
-    if (enumKeys !== null && !enumKeys.has(enumKey(v)!)) return false;
+    if (!typeOk(v)) return false;
+    if (enumOk !== null && !enumOk(v)) return false;
     return stringCheck === null || typeof v !== 'string' || stringCheck(v);
   };
   return { ok: true, check };
@@ -92,4 +108,18 @@ export function compileKeyConstraint(keys: NonNullable<ConstraintSource['keys']>
 /** Whether `types` lets strings through, so that `pattern` and `max_length` can mean something. */
 export function admitsStrings(types: readonly ValueType[] | undefined): boolean {
   return types === undefined || types.some((t) => STRING_TYPES.has(t));
+}
+
+/** Types whose values no detector can find anything in: digits, dashes, colons, a T and a zone, or no string. */
+const CLEAN_TYPES: ReadonlySet<ValueType> = new Set(['timestamp', 'uuid', 'boolean', 'number', 'integer', 'null']);
+
+/**
+ * Whether every value the constraint admits is one no detector of `mask` finds anything in, so that the
+ * detectors need not run on it: a type like `timestamp`, or an enumeration of values the pack's author
+ * wrote (each checked here, once, at load).
+ */
+export function admitsOnlyClean(c: ConstraintSource | undefined, clean: (text: string) => boolean): boolean {
+  if (c === undefined) return false;
+  if (c.type !== undefined && c.type.every((t) => CLEAN_TYPES.has(t))) return true;
+  return c.enum !== undefined && c.enum.every((v) => typeof v !== 'string' || clean(v));
 }

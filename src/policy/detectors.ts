@@ -20,7 +20,7 @@ import { DETECTOR_KINDS, detectorBit } from './detector-kinds';
 import { compileSearch } from './re2-pattern';
 import type { DetectorKind } from './types';
 
-/** What one pass over a string notes, for the kinds' preconditions. */
+/** What one pass over a string notes, for the kinds' preconditions (one object, reused: no allocation per string). */
 interface Features {
   length: number;
   at: boolean;
@@ -29,12 +29,14 @@ interface Features {
   doubleColon: boolean;
   slashes: boolean;
   digitRun: number;
+  /** The longest run of [A-Z2-7] (an AWS key id has 16 after its prefix). */
+  upperRun: number;
 }
 
 interface Detector {
   kind: DetectorKind;
   /** A cheap necessary condition: false means the kind cannot occur in the string. */
-  may: (f: Features) => boolean;
+  may: (f: Features, text: string) => boolean;
   found: (text: string) => boolean;
 }
 
@@ -52,18 +54,18 @@ const TOKEN_MIN = 15;
 
 const TABLE: readonly Detector[] = [
   // PEM armour of any block: private keys, certificates, requests; none is telemetry.
-  { kind: 'pem', may: (f) => f.length >= 20, found: compileSearch('-----BEGIN [A-Z0-9 ]{1,64}-----') },
+  { kind: 'pem', may: (f, t) => f.length >= 20 && t.includes('-----BEGIN '), found: compileSearch('-----BEGIN [A-Z0-9 ]{1,64}-----') },
   // JWS/JWE compact form: the header is base64url JSON, so it starts `eyJ` ({").
-  { kind: 'jwt', may: (f) => f.length >= 20 && f.dots >= 2, found: compileSearch('eyJ[A-Za-z0-9_-]{4,}\\.[A-Za-z0-9_-]{2,}\\.') },
+  { kind: 'jwt', may: (f, t) => f.length >= 20 && f.dots >= 2 && t.includes('eyJ'), found: compileSearch('eyJ[A-Za-z0-9_-]{4,}\\.[A-Za-z0-9_-]{2,}\\.') },
   // user:password in a URL's authority (Go turns it into Basic auth).
   { kind: 'url_credentials', may: (f) => f.at && f.slashes, found: compileSearch('//[^\\s/?#@:]*:[^\\s/?#@]*@') },
-  { kind: 'bearer', may: (f) => f.length >= TOKEN_MIN, found: compileSearch('\\bbearer\\s+[A-Za-z0-9._~+/=-]{8,}', true) },
-  { kind: 'github_token', may: (f) => f.length >= 40, found: compileSearch('\\b(?:gh[pousr]_[A-Za-z0-9]{36,}|github_pat_[A-Za-z0-9_]{22,})') },
-  { kind: 'gitlab_token', may: (f) => f.length >= 26, found: compileSearch('\\bgl(?:pat|dt|rt|ptt|cbt|imt|soat|ffct|agent|oas|ft|wt)-[A-Za-z0-9_-]{20,}') },
-  { kind: 'aws_access_key', may: (f) => f.length >= 20, found: compileSearch('\\b(?:AKIA|ASIA|ABIA|ACCA|AGPA|AIDA|AROA|AIPA|ANPA|ANVA|APKA)[A-Z2-7]{16}\\b') },
-  { kind: 'slack_token', may: (f) => f.length >= TOKEN_MIN, found: compileSearch('\\bxox[abposre]-[A-Za-z0-9-]{10,}|\\bxapp-[0-9]-[A-Za-z0-9-]{10,}|hooks\\.slack\\.com/(?:services|workflows|triggers)/') },
-  { kind: 'google_api_key', may: (f) => f.length >= 39, found: compileSearch('\\bAIza[0-9A-Za-z_-]{35}') },
-  { kind: 'npm_token', may: (f) => f.length >= 40, found: compileSearch('\\bnpm_[A-Za-z0-9]{36}') },
+  { kind: 'bearer', may: (f, t) => f.length >= TOKEN_MIN && /bearer/i.test(t), found: compileSearch('\\bbearer\\s+[A-Za-z0-9._~+/=-]{8,}', true) },
+  { kind: 'github_token', may: (f, t) => f.length >= 33 && t.includes('_') && (t.includes('gh') || t.includes('github_pat_')), found: compileSearch('\\b(?:gh[pousr]_[A-Za-z0-9]{36,}|github_pat_[A-Za-z0-9_]{22,})') },
+  { kind: 'gitlab_token', may: (f, t) => f.length >= 26 && t.includes('gl'), found: compileSearch('\\bgl(?:pat|dt|rt|ptt|cbt|imt|soat|ffct|agent|oas|ft|wt)-[A-Za-z0-9_-]{20,}') },
+  { kind: 'aws_access_key', may: (f) => f.length >= 20 && f.upperRun >= 20, found: compileSearch('\\b(?:AKIA|ASIA|ABIA|ACCA|AGPA|AIDA|AROA|AIPA|ANPA|ANVA|APKA)[A-Z2-7]{16}\\b') },
+  { kind: 'slack_token', may: (f, t) => f.length >= TOKEN_MIN && (t.includes('xox') || t.includes('xapp-') || t.includes('hooks.slack.com')), found: compileSearch('\\bxox[abposre]-[A-Za-z0-9-]{10,}|\\bxapp-[0-9]-[A-Za-z0-9-]{10,}|hooks\\.slack\\.com/(?:services|workflows|triggers)/') },
+  { kind: 'google_api_key', may: (f, t) => f.length >= 39 && t.includes('AIza'), found: compileSearch('\\bAIza[0-9A-Za-z_-]{35}') },
+  { kind: 'npm_token', may: (f, t) => f.length >= 40 && t.includes('npm_'), found: compileSearch('\\bnpm_[A-Za-z0-9]{36}') },
   // Unicode letters on both sides (IDN mailboxes); the domain ends in a label that starts with a letter,
   // so `pkg@1.2.3` is not an address.
   {
@@ -78,7 +80,7 @@ const TABLE: readonly Detector[] = [
   // Not inside a word or a number (`std::vector`), but after any punctuation, colons too, so extra
   // groups in front (`0:1:2:3:4:5:6:7:8`) do not hide the address behind them.
   { kind: 'ipv6', may: (f) => f.doubleColon || f.colons >= 7, found: compileSearch(`(?:^|[^0-9A-Za-z])(?:${IPV6})(?:[^0-9A-Za-z]|$)`) },
-  { kind: 'aws_arn', may: (f) => f.colons >= 3, found: compileSearch('\\barn:aws[a-z-]{0,16}:[a-z0-9-]{0,64}:') },
+  { kind: 'aws_arn', may: (f, t) => f.colons >= 3 && t.includes('arn:aws'), found: compileSearch('\\barn:aws[a-z-]{0,16}:[a-z0-9-]{0,64}:') },
   // Twelve digits standing alone: not a part of a longer number, a decimal, a UUID or a version.
   { kind: 'aws_account_id', may: (f) => f.digitRun === 12 || f.digitRun > 12, found: compileSearch('(?:^|[^0-9A-Za-z._-])[0-9]{12}(?:[^0-9A-Za-z._-]|$)') },
 ];
@@ -86,6 +88,8 @@ const TABLE: readonly Detector[] = [
 if (TABLE.map((d) => d.kind).join() !== DETECTOR_KINDS.join()) throw new Error('detectors.ts and detector-kinds.ts disagree');
 
 const BITS = TABLE.map((d) => detectorBit(d.kind));
+
+const f: Features = { length: 0, at: false, dots: 0, colons: 0, doubleColon: false, slashes: false, digitRun: 0, upperRun: 0 };
 
 function features(text: string): Features {
   let at = false;
@@ -95,9 +99,17 @@ function features(text: string): Features {
   let slashes = false;
   let digitRun = 0;
   let run = 0;
+  let upperRun = 0;
+  let upper = 0;
   let previous = 0;
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
+    if ((c >= 0x41 && c <= 0x5a) || (c >= 0x32 && c <= 0x37)) {
+      upper++;
+      if (upper > upperRun) upperRun = upper;
+    } else {
+      upper = 0;
+    }
     if (c >= 0x30 && c <= 0x39) {
       run++;
       if (run > digitRun) digitRun = run;
@@ -112,7 +124,9 @@ function features(text: string): Features {
     }
     previous = c;
   }
-  return { length: text.length, at, dots, colons, doubleColon, slashes, digitRun };
+  f.length = text.length; f.at = at; f.dots = dots; f.colons = colons; f.doubleColon = doubleColon;
+  f.slashes = slashes; f.digitRun = digitRun; f.upperRun = upperRun;
+  return f;
 }
 
 /** A UUID's text form holds nothing any detector looks for; the most common id string is cleared at once. */
@@ -131,7 +145,7 @@ export function detect(text: string, mask: number): DetectorKind | null {
   if (f.length < TOKEN_MIN && !f.at && f.dots < 2 && f.colons < 2 && !f.slashes && f.digitRun < 12) return null;
   for (let i = 0; i < TABLE.length; i++) {
     const d = TABLE[i]!;
-    if ((mask & BITS[i]!) !== 0 && d.may(f) && d.found(text)) return d.kind;
+    if ((mask & BITS[i]!) !== 0 && d.may(f, text) && d.found(text)) return d.kind;
   }
   return null;
 }

@@ -38,7 +38,7 @@ function keyVerdict(child: State, key: string): KeyVerdict | null {
 
 /** Whether a member can be passed on without a look: an allowed number, boolean or null needs none. */
 function needsLook(child: State): boolean {
-  return child.enter || child.action !== ACT_ALLOW || child.check !== null || child.scan !== 0 || !child.subtree;
+  return child.enter || child.action !== ACT_ALLOW || child.check !== null || child.valueScan !== 0 || !child.subtree;
 }
 
 export function memberPlan(state: State, keys: readonly string[]): MemberPlan {

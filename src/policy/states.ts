@@ -35,8 +35,10 @@ export class State {
   readonly action: ActionCode;
   /** `allow` passes a container here whole (the governing rule says `subtree: true`). */
   readonly subtree: boolean;
-  /** Detector bits run on strings that leave as sent from here. */
+  /** Detector bits run on strings that leave as sent below here (members, keys, subtrees). */
   readonly scan: number;
+  /** Detector bits run on this value itself: 0 where its own rule's constraint admits only clean values. */
+  readonly valueScan: number;
   /** The value constraint of this state's own rule (never inherited: constraints describe one field). */
   readonly check: ValueCheck | null;
   readonly invalidHash: boolean;
@@ -80,6 +82,7 @@ export class State {
     this.action = this.secretDrop ? ACT_DROP : own ? ACTION_CODES[own.actions[level]] : inherited.action;
     this.subtree = own ? own.subtree : inherited.subtree;
     this.scan = own ? own.scan[level] : inherited.scan;
+    this.valueScan = own ? own.valueScan[level] : inherited.scan;
     this.check = own?.check ?? null;
     this.invalidHash = own?.invalidHash ?? false;
     const keyChecks = keyedByWildcard ? nodes.flatMap((n) => (n.rule?.keyCheck ? [n.rule.keyCheck] : [])) : [];

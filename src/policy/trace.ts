@@ -65,7 +65,7 @@ export function traceStates(root: State, body: JsonValue, pseudonymizer: Pseudon
       case ACT_ALLOW: {
         if (state.check !== null && !state.check(value)) return invalid(state, value, reportPath);
         if (typeof value === 'string') {
-          const found = state.scan === 0 ? null : detect(value, state.scan);
+          const found = state.valueScan === 0 ? null : detect(value, state.valueScan);
           if (found !== null) record('redacted', reportPath, value, undefined, found);
           return;
         }
