@@ -105,7 +105,8 @@ export async function startTelegate(options: TelegateOptions): Promise<Target & 
       PATH: process.env['PATH'] ?? '',
       TELEGATE_PORT: String(port),
       TELEGATE_ADMIN_PORT: String(adminPort),
-      TELEGATE_POLICIES: path.join(ROOT, 'policies'),
+      // Another checkout judges by its own packs: a build and the policies it was written for go together.
+      TELEGATE_POLICIES: options.bin === undefined ? path.join(ROOT, 'policies') : path.resolve(path.dirname(options.bin), '..', 'policies'),
       TELEGATE_DATA_DIR: path.join(dir, 'data'),
       TELEGATE_AUDIT_DIR: auditDir,
       TELEGATE_LEVEL: '1',
