@@ -49,6 +49,7 @@ const IPV6 = [
   `${H}:(?::${H}){1,6}`, `:(?:(?::${H}){1,7}|:)`,
   `(?:${H}:){6}${OCTET}(?:\\.${OCTET}){3}`, `(?:${H}:){0,5}:(?:${H}:){0,4}${OCTET}(?:\\.${OCTET}){3}`,
 ].join('|');
+const WWW = /www\./i;
 /** Strings shorter than this hold no token of the kinds below (the shortest, AKIA + 16, is 20). */
 const TOKEN_MIN = 15;
 
@@ -74,7 +75,7 @@ const TABLE: readonly Detector[] = [
     found: compileSearch("[\\p{L}\\p{N}\\p{M}.!#$%&'*+/=?^_`{|}~-]+@[\\p{L}\\p{N}\\p{M}-]+(?:\\.[\\p{L}\\p{N}\\p{M}-]+)*\\.\\p{L}[\\p{L}\\p{N}\\p{M}-]*"),
   },
   // A URL with an authority (a host, or credentials), any scheme; `www.` names a host without one.
-  { kind: 'url', may: (f) => f.slashes || f.dots >= 2, found: compileSearch('[A-Za-z][A-Za-z0-9+.-]*://[^\\s/?#]|\\bwww\\.[\\p{L}\\p{N}-]+\\.', true) },
+  { kind: 'url', may: (f, t) => f.slashes || (f.dots >= 2 && WWW.test(t)), found: compileSearch('[A-Za-z][A-Za-z0-9+.-]*://[^\\s/?#]|\\bwww\\.[\\p{L}\\p{N}-]+\\.', true) },
   // Four octets not inside a longer run of digits (`1.2.3.4` in `v1.2.3.4` or `ip=1.2.3.4` alike).
   { kind: 'ipv4', may: (f) => f.dots >= 3, found: compileSearch(`(?:^|[^0-9])${OCTET}\\.${OCTET}\\.${OCTET}\\.${OCTET}(?:[^0-9]|$)`) },
   // Not inside a word or a number (`std::vector`), but after any punctuation, colons too, so extra
