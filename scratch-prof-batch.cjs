@@ -1,5 +1,5 @@
 const path = require('path');
-const root = '/work/wt/policy';
+const root = process.argv[2] || '/work/wt/policy';
 const { rudderBatch } = require(root + '/dist/bench/proxy/bodies.js');
 (async () => {
   const body = rudderBatch(20);
