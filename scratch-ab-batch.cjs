@@ -1,5 +1,5 @@
 const path = require('path');
-const trees = ['/work/main', '/work/wt/policy'];
+const trees = ['/tmp/base', '/work/wt/policy'];
 const { rudderBatch } = require('/work/wt/policy/dist/bench/proxy/bodies.js');
 (async () => {
   const body = rudderBatch(20);

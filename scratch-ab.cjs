@@ -1,5 +1,5 @@
 const path = require('path');
-const trees = ['/work/main', '/work/wt/policy'];
+const trees = ['/tmp/base', '/work/wt/policy'];
 const { generateCoderSnapshot } = require('/work/main/dist/bench/coder-snapshot-generator.js');
 (async () => {
   const users = Number(process.argv[2] || 500);

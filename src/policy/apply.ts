@@ -156,7 +156,7 @@ function visitObject(state: State, obj: JsonObject, r: Reports): JsonObject {
     const verdict = verdicts === null ? null : verdicts[i]!;
     let result: JsonValue | undefined;
     if (verdict === null) {
-      result = visit(child, value, r, state, key);
+      result = child.enter ? visit(child, value, r, state, key) : act(child, value, r, state, key);
     } else {
       const path = reportPath(child, state, key, r);
       if (verdict === 'invalid') r.add('invalid', path); else r.redact(path, verdict);
@@ -188,7 +188,8 @@ function visitArray(state: State, arr: JsonArray, r: Reports): JsonArray {
   let out: JsonArray | null = null;
   for (let i = 0; i < arr.length; i++) {
     const value = arr[i]!;
-    const result = visit(selective ? state.elementState(value) : element, value, r, state, '');
+    const child = selective ? state.elementState(value) : element;
+    const result = child.enter ? visit(child, value, r, state, '') : act(child, value, r, state, '');
     if (out === null) {
       if (result === value) continue;
       out = arr.slice(0, i);

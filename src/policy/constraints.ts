@@ -76,9 +76,16 @@ export function compileConstraint(c: ConstraintSource): Compiled<ValueCheck | nu
   const types: readonly ValueType[] | undefined = c.type ?? (strings.check !== null ? ['string'] : undefined);
   const enumOk = c.enum === undefined ? null : enumCheck(c.enum);
   if (types === undefined && enumOk === null) return { ok: true, check: null };
-  const typeChecks = types?.map((t) => TYPE_CHECKS[t]) ?? null;
   const stringCheck = strings.check;
-  // Specialised for one type, the common case: this runs for every value that leaves.
+  // The shapes nearly every rule has get a predicate of their own: this runs for every value that
+  // leaves, and one small function is cheaper than a general one calling three more.
+  if (enumOk === null && stringCheck === null && types !== undefined && types.length === 1) {
+    return { ok: true, check: TYPE_CHECKS[types[0]!] };
+  }
+  if (enumOk !== null && stringCheck === null && types !== undefined && types.length === 1 && types[0] === 'string') {
+    return { ok: true, check: (v) => typeof v === 'string' && enumOk(v) };
+  }
+  const typeChecks = types?.map((t) => TYPE_CHECKS[t]) ?? null;
   const single = typeChecks !== null && typeChecks.length === 1 ? typeChecks[0]! : null;
   const typeOk = (v: JsonValue): boolean => {
     if (typeChecks === null) return true;

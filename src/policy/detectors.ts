@@ -143,7 +143,9 @@ function uuidShaped(text: string): boolean {
 export function detect(text: string, mask: number): DetectorKind | null {
   if (mask === 0 || text.length < 3 || uuidShaped(text)) return null;
   const f = features(text);
-  if (f.length < TOKEN_MIN && !f.at && f.dots < 2 && f.colons < 2 && !f.slashes && f.digitRun < 12) return null;
+  // Short strings need an `@`, three dots, two colons, `//` or twelve digits to hold anything (a version
+  // like 1.1.5 has none of them).
+  if (f.length < TOKEN_MIN && !f.at && f.dots < 3 && f.colons < 2 && !f.slashes && f.digitRun < 12) return null;
   for (let i = 0; i < TABLE.length; i++) {
     const d = TABLE[i]!;
     if ((mask & BITS[i]!) !== 0 && d.may(f, text) && d.found(text)) return d.kind;

@@ -17,16 +17,17 @@ export function setMember(target: Record<string, unknown>, key: string, value: u
   }
 }
 
-function toPathCounts(counts: Map<string, number>): PathCounts {
+function toPathCounts(counts: ReadonlyMap<string, number>): PathCounts {
   const out: PathCounts = {};
   for (const [path, n] of counts) setMember(out, path, n);
   return out;
 }
 
+const EMPTY: ReadonlyMap<string, number> = new Map();
+
 export class ReportCounts {
-  readonly counts: Record<ReportKind, Map<string, number>> = {
-    dropped: new Map(), hashed: new Map(), unknown: new Map(), invalid: new Map(), redacted: new Map(),
-  };
+  /** Made on the first report of each kind: most requests report one or two kinds. */
+  private readonly counts: Partial<Record<ReportKind, Map<string, number>>> = {};
   readonly detections: DetectorCounts = {};
   private listed = 0;
   private unlisted: UnlistedCounts | null = null;
@@ -36,7 +37,7 @@ export class ReportCounts {
   constructor(private readonly limit = MAX_REPORT_PATHS) {}
 
   add(kind: ReportKind, path: string, n = 1): void {
-    const counts = this.counts[kind];
+    const counts = (this.counts[kind] ??= new Map());
     const before = counts.get(path);
     if (before !== undefined) {
       counts.set(path, before + n);
@@ -66,11 +67,11 @@ export class ReportCounts {
     const out: TransformResult = {
       decision: 'forward',
       body,
-      dropped: toPathCounts(this.counts.dropped),
-      hashed: toPathCounts(this.counts.hashed),
-      unknown: toPathCounts(this.counts.unknown),
-      invalid: toPathCounts(this.counts.invalid),
-      redacted: toPathCounts(this.counts.redacted),
+      dropped: toPathCounts(this.counts.dropped ?? EMPTY),
+      hashed: toPathCounts(this.counts.hashed ?? EMPTY),
+      unknown: toPathCounts(this.counts.unknown ?? EMPTY),
+      invalid: toPathCounts(this.counts.invalid ?? EMPTY),
+      redacted: toPathCounts(this.counts.redacted ?? EMPTY),
       detections: { ...this.detections },
     };
     if (this.unlisted !== null) out.unlisted = this.unlisted;

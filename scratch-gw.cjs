@@ -1,0 +1,26 @@
+const path = require('path'); const os = require('os'); const fs = require('fs'); const http = require('http');
+const root = process.argv[2];
+const { startGateway } = require(root + '/dist/src/gateway/start.js');
+const { loadConfig } = require(root + '/dist/src/config/load.js');
+const pino = require(root + '/node_modules/pino');
+const { rudderBatch } = require('/work/wt/policy/dist/bench/proxy/bodies.js');
+(async () => {
+  const vendor = http.createServer((req, res) => { req.resume(); req.on('end', () => { res.writeHead(200); res.end('OK'); }); });
+  await new Promise((r) => vendor.listen(0, '127.0.0.1', r));
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gwprof-'));
+  const env = { TELEGATE_PORT: '0', TELEGATE_ADMIN_PORT: '0', TELEGATE_AUDIT_DIR: dir + '/audit', TELEGATE_DATA_DIR: dir + '/data', TELEGATE_POLICIES: root + '/policies', TELEGATE_HASH_KEY: 'x'.repeat(32), TELEGATE_LEVEL: '1', TELEGATE_UPSTREAM_AUTOMATISCH: `http://127.0.0.1:${vendor.address().port}` };
+  const loaded = await loadConfig({ env, cwd: dir });
+  const L = loaded.value.listen; const cfg = { ...loaded.value, listen: Array.isArray(L) ? L.map((l) => ({ ...l, host: '127.0.0.1' })) : { ...L, host: '127.0.0.1' } };
+  const gw0 = await startGateway(cfg, { logger: pino({ level: 'warn' }), env });
+  const gw = { url: gw0.url ?? gw0.urls?.[0], close: (t) => gw0.close(t) };
+  const body = rudderBatch(20);
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 8 });
+  const headers = { 'content-type': 'application/json', authorization: `Basic ${Buffer.from('284Py4VgK2MsNYV7xlKzyrALx0v:').toString('base64')}`, 'user-agent': 'analytics-node/1.1.5', 'content-length': body.length };
+  const one = () => new Promise((resolve, reject) => { const r = http.request(gw.url + '/v1/batch', { method: 'POST', agent, headers }, (res) => { res.resume(); res.on('end', resolve); }); r.on('error', reject); r.end(body); });
+  const n = Number(process.argv[3] || 3000);
+  const t0 = process.cpuUsage(); const w0 = Date.now();
+  for (let i = 0; i < n; i += 8) await Promise.all(Array.from({ length: 8 }, one));
+  const cpu = process.cpuUsage(t0);
+  console.log(root, ((cpu.user + cpu.system) / n).toFixed(0), 'µs CPU per request (gateway + client + vendor, one process)', ((Date.now() - w0) / n * 1000).toFixed(0), 'µs wall');
+  await gw.close(2000); vendor.close(); agent.destroy(); fs.rmSync(dir, { recursive: true, force: true });
+})();
