@@ -85,6 +85,9 @@ export function compileConstraint(c: ConstraintSource): Compiled<ValueCheck | nu
   if (enumOk !== null && stringCheck === null && types !== undefined && types.length === 1 && types[0] === 'string') {
     return { ok: true, check: (v) => typeof v === 'string' && enumOk(v) };
   }
+  if (enumOk === null && stringCheck !== null && types !== undefined && types.length === 1 && types[0] === 'string') {
+    return { ok: true, check: (v) => typeof v === 'string' && stringCheck(v) };
+  }
   const typeChecks = types?.map((t) => TYPE_CHECKS[t]) ?? null;
   const single = typeChecks !== null && typeChecks.length === 1 ? typeChecks[0]! : null;
   const typeOk = (v: JsonValue): boolean => {
