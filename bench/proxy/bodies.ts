@@ -10,8 +10,8 @@ import { generateCoderSnapshot } from '../coder-snapshot-generator';
 
 const FIXTURE = path.resolve(__dirname, '..', '..', '..', 'policies', 'tests', 'automatisch-sdk1.input.json');
 
-/** RudderStack's write key as Basic user name: public and the same for every installation. */
-export const RUDDER_AUTHORIZATION = `Basic ${Buffer.from('bench-write-key:').toString('base64')}`;
+/** Automatisch's RudderStack write key (public, in its telemetry helper) as Basic user name: the pack pins it. */
+export const RUDDER_AUTHORIZATION = `Basic ${Buffer.from('284Py4VgK2MsNYV7xlKzyrALx0v:').toString('base64')}`;
 
 export function rudderBatch(events: number): Buffer {
   const fixture = JSON.parse(readFileSync(FIXTURE, 'utf8')) as { batch: Record<string, unknown>[]; sentAt: string };

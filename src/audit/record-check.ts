@@ -28,6 +28,13 @@ const isString = (v: unknown): v is string => typeof v === 'string';
 const isCount = (v: unknown): v is number => Number.isSafeInteger(v) && (v as number) >= 0;
 const isPathCounts = (v: unknown): boolean =>
   typeof v === 'object' && v !== null && !Array.isArray(v) && Object.values(v).every(isCount);
+const isStringMap = (v: unknown): boolean =>
+  typeof v === 'object' && v !== null && !Array.isArray(v) && Object.values(v).every(isString);
+/** Members added after the first records were written: absent in those, typed when present. */
+const optional = (v: unknown, ok: (v: unknown) => boolean): boolean => v === undefined || ok(v);
+const isUnlisted = (v: unknown): boolean =>
+  typeof v === 'object' && v !== null && !Array.isArray(v) && isCount((v as Record<string, unknown>)['paths'])
+  && isPathCounts((v as Record<string, unknown>)['values']);
 
 const SHADOW_KEYS = ['level', 'sent', 'hashed', 'dropped'];
 function isShadow(v: unknown): boolean {
@@ -53,7 +60,14 @@ function fieldProblem(r: AuditRecord): string | null {
         ?? need(isPathCounts(r['dropped']), 'dropped', 'an object of counts')
         ?? need(isPathCounts(r['hashed']), 'hashed', 'an object of counts')
         ?? need(isPathCounts(r['unknown']), 'unknown', 'an object of counts')
-        ?? need(r['shadow'] === undefined || isShadow(r['shadow']), 'shadow', 'an object with a level (1 or 2) and sent, hashed and dropped counts');
+        ?? need(optional(r['client_version'], isString), 'client_version', 'a string')
+        ?? need(optional(r['headers'], isStringMap), 'headers', 'an object of header values')
+        ?? need(optional(r['headers_refused'], isStringMap), 'headers_refused', 'an object of reasons')
+        ?? need(optional(r['invalid'], isPathCounts), 'invalid', 'an object of counts')
+        ?? need(optional(r['redacted'], isPathCounts), 'redacted', 'an object of counts')
+        ?? need(optional(r['detections'], isPathCounts), 'detections', 'an object of counts')
+        ?? need(optional(r['unlisted'], isUnlisted), 'unlisted', 'an object with paths and values')
+        ?? need(optional(r['shadow'], isShadow), 'shadow', 'an object with a level (1 or 2) and sent, hashed and dropped counts');
     case 'outcome':
       return need(isString(r['id']), 'id', 'a string')
         ?? need(typeof r['ms'] === 'number', 'ms', 'a number')

@@ -28,6 +28,8 @@ export function egressMembers(f: EgressFields): RecordMember[] {
     { key: 'upstream', value: f.upstream },
     { key: 'client', value: f.client },
     { key: 'client_version', value: f.client_version },
+    { key: 'headers', value: f.headers },
+    { key: 'headers_refused', value: f.headers_refused },
   ];
   const body = f.bodyBytes ?? (f.bodyText === undefined ? undefined : Buffer.from(f.bodyText, 'utf8'));
   if (body === undefined) {
@@ -45,7 +47,11 @@ export function egressMembers(f: EgressFields): RecordMember[] {
       { key: 'bytes', value: body.length },
     );
   }
-  members.push({ key: 'dropped', value: f.dropped }, { key: 'hashed', value: f.hashed }, { key: 'unknown', value: f.unknown });
+  members.push(
+    { key: 'dropped', value: f.dropped }, { key: 'hashed', value: f.hashed }, { key: 'unknown', value: f.unknown },
+    { key: 'invalid', value: f.invalid }, { key: 'redacted', value: f.redacted }, { key: 'detections', value: f.detections },
+    { key: 'unlisted', value: f.unlisted },
+  );
   if (f.shadow !== undefined) {
     const { level, sent, hashed, dropped } = f.shadow;
     members.push({ key: 'shadow', value: { level, sent, hashed, dropped } });

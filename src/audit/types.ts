@@ -2,7 +2,7 @@
  * The audit log's public contract (see docs/audit-log.md). The gateway appends records and awaits
  * durability; the CLI reads and verifies. Nothing here knows about HTTP or policies.
  */
-import type { PathCounts } from '../policy/types';
+import type { DetectorCounts, PathCounts, UnlistedCounts } from '../policy/types';
 import type { ChainFile } from './file-naming';
 
 export type Decision = 'forwarded' | 'blocked' | 'rejected';
@@ -19,6 +19,10 @@ export interface EgressFields {
   upstream?: string;
   client: string;
   client_version?: string;
+  /** The request headers forwarded upstream, lower-case name -> value exactly as sent ({} when nothing was). */
+  headers?: Record<string, string>;
+  /** Headers the policy lets pass that were not forwarded: name -> `invalid` or the detector kind. */
+  headers_refused?: Record<string, string>;
   /**
    * The exact bytes sent upstream (UTF-8 JSON text). The writer embeds them verbatim as `body` and
    * computes `body_sha256` and `bytes` from them. Absent when nothing was sent.
@@ -32,6 +36,14 @@ export interface EgressFields {
   dropped: PathCounts;
   hashed: PathCounts;
   unknown: PathCounts;
+  // The members below came with issue 12: optional here so that a writer of older records still types,
+  // always written by the gateway.
+  invalid?: PathCounts;
+  redacted?: PathCounts;
+  /** Redacted values by detector kind. */
+  detections?: DetectorCounts;
+  /** Report paths past the bound a record lists (absent when none). */
+  unlisted?: UnlistedCounts;
   /** With a shadow level configured: what that level would have done differently (written last). */
   shadow?: ShadowFields;
 }

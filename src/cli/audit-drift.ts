@@ -17,9 +17,9 @@ const COMMAND = 'telegate audit drift';
 
 function textTable(rows: DriftRow[]): string {
   return table(
-    ['VENDOR', 'ENDPOINT', 'CLIENT_VERSION', 'PATH', 'COUNT', 'REQUESTS', 'FIRST_SEEN', 'LAST_SEEN'],
-    rows.map((r) => [r.vendor, r.endpoint, r.client_version ?? '-', r.path, String(r.count), String(r.requests), r.first_seen, r.last_seen]),
-    new Set([4, 5]),
+    ['VENDOR', 'ENDPOINT', 'CLIENT_VERSION', 'PATH', 'KIND', 'COUNT', 'REQUESTS', 'FIRST_SEEN', 'LAST_SEEN'],
+    rows.map((r) => [r.vendor, r.endpoint, r.client_version ?? '-', r.path, r.kind, String(r.count), String(r.requests), r.first_seen, r.last_seen]),
+    new Set([5, 6]),
   );
 }
 

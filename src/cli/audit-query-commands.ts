@@ -8,7 +8,7 @@ import type { EgressFilter } from '../audit/query/egress-filter';
 import { FIELD_ACTIONS, type FieldAction, type FieldQuery } from '../audit/query/field-query';
 import { parseTimeBound } from '../audit/query/time-bound';
 import type { Decision } from '../audit/types';
-import { parseFieldPath } from '../policy/paths';
+import { parseReportPath } from '../policy/paths';
 import { LEVELS } from '../policy/types';
 import type { runAuditDrift as RunAuditDrift } from './audit-drift';
 import type { runAuditSearch as RunAuditSearch } from './audit-search';
@@ -42,7 +42,7 @@ function parseLimit(text: string): number {
 
 /** The policy language's own path parser, so a path is written (and normalised) as the records write it. */
 function parseField(text: string): FieldQuery {
-  const r = parseFieldPath(text);
+  const r = parseReportPath(text);
   if (!r.ok) throw new InvalidArgumentError(`"${text}" is not a field path: ${r.message} (at character ${r.offset + 1})`);
   return { text: r.path.text, segments: r.path.segments };
 }

@@ -48,7 +48,8 @@ function writeText(shown: ShownRequest, io: CliIO): void {
     ['outcome', outcomeLine(e.decision, shown.outcome)],
   ];
   io.stdout(rows.filter((r): r is [string, string] => r[1] !== undefined).map(([k, v]) => `${k.padEnd(10)}${v}\n`).join(''));
-  io.stdout(countsBlock('dropped', e.dropped) + countsBlock('hashed', e.hashed) + countsBlock('unknown', e.unknown));
+  io.stdout(countsBlock('dropped', e.dropped) + countsBlock('hashed', e.hashed) + countsBlock('unknown', e.unknown)
+    + countsBlock('invalid', e.invalid ?? {}) + countsBlock('redacted', e.redacted ?? {}));
   if (shown.body === undefined) return;
   io.stdout('body as sent:\n');
   for (const chunk of indentJsonChunks(shown.body.toString('utf8'))) io.stdout(chunk);

@@ -74,7 +74,8 @@ function buildProgram(io: CliIO, run: (action: Action) => void): Command {
     .description('validate policy files or folders (default: the configured policies folder); errors as file:line:col: message; level 1 must send nothing level 2 does not')
     .argument('[paths...]', 'policy files or folders')
     .addOption(configOption())
-    .action((paths: string[], opts: { config?: string }) => run(() => runPolicyCheck(paths, io, opts)));
+    .option('--strict', 'also fail on the findings policy report lists')
+    .action((paths: string[], opts: { config?: string; strict?: boolean }) => run(() => runPolicyCheck(paths, io, { ...(opts.config === undefined ? {} : { config: opts.config }), strict: opts.strict === true })));
 
   policy.command('explain')
     .description('apply a policy to a payload and show what would be sent, dropped, hashed, and what is unknown')

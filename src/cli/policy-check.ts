@@ -7,12 +7,16 @@
  * error (the form editors and CI problem matchers jump to), or one summary line naming each vendor with the
  * digest that audit records will carry.
  */
-import { formatPolicyError, loadPolicySet } from '../policy';
+import { formatPolicyError, formatPolicyWarning, loadPolicySet } from '../policy';
+import { buildInventory } from '../policy/inventory';
 import { lintLevels } from '../policy/level-lint';
 import { configuredDefault, type ConfigOption } from './cli-config';
 import { EXIT_CHECK_FAILED, EXIT_OK, type CliIO } from './io';
 
-export type PolicyCheckOptions = ConfigOption;
+export interface PolicyCheckOptions extends ConfigOption {
+  /** Also fail (exit 1) on the findings `policy report` lists (SPEC §7). */
+  strict?: boolean;
+}
 
 /** The policy paths a `policy …` command reads: those given, else the configured folder. */
 export async function policyTargets(command: string, paths: readonly string[], options: ConfigOption, io: CliIO) {
@@ -36,13 +40,26 @@ export async function runPolicyCheck(paths: readonly string[], io: CliIO, option
     io.stdout(`policy check: no policy files found in ${targets.join(', ')}\n`);
     return EXIT_CHECK_FAILED;
   }
+  // Warnings (a subtree allow, a detector opt-out) are for the reviewer; they never fail the check.
+  for (const warning of loaded.value.warnings) io.stdout(`${formatPolicyWarning(warning)}\n`);
+  let failed = false;
   const lint = lintLevels(loaded.value);
   if (lint.length > 0) {
     for (const error of lint) io.stdout(`${formatPolicyError(error)}\n`);
     io.stderr(`policy check: ${lint.length} rule${lint.length === 1 ? '' : 's'} where level 1 sends more than level 2; the gateway would load this set, yet level 1 would not be anonymous\n`);
-    return EXIT_CHECK_FAILED;
+    failed = true;
   }
+  if (options.strict === true) {
+    const { findings } = buildInventory(loaded.value);
+    for (const f of findings) io.stdout(`${f.position.file}:${f.position.line}:${f.position.column}: finding: ${f.vendor} ${f.endpoint} ${f.path}: ${f.message}\n`);
+    if (findings.length > 0) {
+      io.stderr(`policy check --strict: ${findings.length} finding${findings.length === 1 ? '' : 's'} (telegate policy report lists them)\n`);
+      failed = true;
+    }
+  }
+  if (failed) return EXIT_CHECK_FAILED;
   const listed = policies.map((p) => `${p.vendor} ${p.digest} (${p.file})`).join(', ');
-  io.stdout(`policy check: ok, ${policies.length} polic${policies.length === 1 ? 'y' : 'ies'}: ${listed}\n`);
+  const warned = loaded.value.warnings.length;
+  io.stdout(`policy check: ok, ${policies.length} polic${policies.length === 1 ? 'y' : 'ies'}: ${listed}${warned > 0 ? `; ${warned} warning${warned === 1 ? '' : 's'}` : ''}\n`);
   return EXIT_OK;
 }

@@ -96,6 +96,10 @@ export async function runPolicyExplain(options: PolicyExplainOptions, io: CliIO)
       dropped: result.dropped,
       hashed: result.hashed,
       unknown: result.unknown,
+      invalid: result.invalid,
+      redacted: result.redacted,
+      detections: result.detections,
+      ...(result.unlisted === undefined ? {} : { unlisted: { paths: result.unlisted.paths, values: result.unlisted.values } }),
     };
     io.stdout(`${serializeJson(out)}\n`);
   } else {

@@ -5,7 +5,7 @@
 import type { PathCounts } from '../policy';
 import type { Style } from './render-style';
 
-export type ReportName = 'dropped' | 'hashed' | 'unknown';
+export type ReportName = 'dropped' | 'hashed' | 'unknown' | 'invalid' | 'redacted';
 
 const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`;
 
@@ -15,7 +15,7 @@ export function renderCounts(name: ReportName, counts: PathCounts, style: Style)
   const title = paths.length === 0
     ? `${name}: none`
     : `${name}: ${plural(paths.length, 'field')}, ${plural(values, 'value')}`;
-  const emphasis = name === 'unknown' && paths.length > 0 ? style.warn : style.bold;
+  const emphasis = name !== 'dropped' && name !== 'hashed' && paths.length > 0 ? style.warn : style.bold;
   const lines = [emphasis(title)];
   const width = Math.max(0, ...paths.map((p) => p.length));
   for (const path of paths) lines.push(`  ${path.padEnd(width)}  ${String(counts[path])}`);

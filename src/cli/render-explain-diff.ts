@@ -13,7 +13,7 @@ import type { FieldChange } from '../policy';
 import { formatKey } from '../policy/paths';
 import type { Style } from './render-style';
 
-const MARK: Record<FieldChange['kind'], string> = { dropped: '-', hashed: '~', unknown: '?' };
+const MARK: Record<FieldChange['kind'], string> = { dropped: '-', hashed: '~', unknown: '?', invalid: '!', redacted: 'x' };
 /** Longer values are cut in the diff; the body above shows what leaves in full. */
 const MAX_VALUE_CHARS = 160;
 
@@ -35,33 +35,39 @@ function valueText(value: JsonValue): string {
   return text.length > MAX_VALUE_CHARS ? `${text.slice(0, MAX_VALUE_CHARS - 1)}…` : text;
 }
 
-/** The leaves under a removed value, each with its own path; an empty container stands for itself. */
-function leaves(at: readonly (string | number)[], value: JsonValue, out: { at: (string | number)[]; value: JsonValue }[]): void {
+/**
+ * The leaves under a removed value, each with its own path; an empty container stands for itself. The
+ * keys inside a removed value are data no rule names: written `*` unless originals are asked for.
+ */
+function leaves(at: string, value: JsonValue, out: { at: string; value: JsonValue }[], originals: boolean): void {
   if (Array.isArray(value) && value.length > 0) {
-    value.forEach((v, i) => leaves([...at, i], v, out));
+    value.forEach((v, i) => leaves(`${at}[${i}]`, v, out, originals));
   } else if (typeof value === 'object' && value !== null && !Array.isArray(value) && Object.keys(value).length > 0) {
-    for (const k of Object.keys(value)) leaves([...at, k], value[k]!, out);
+    for (const k of Object.keys(value)) leaves(`${at}.${originals ? formatKey(k) : '*'}`, value[k]!, out, originals);
   } else {
-    out.push({ at: [...at], value });
+    out.push({ at, value });
   }
 }
 
 export function renderExplainDiff(changes: readonly FieldChange[], style: Style, options: DiffOptions): string {
-  const legend = `- dropped, ~ hashed, ? unknown${options.originals ? '' : '; --originals shows the input\'s values'}`;
+  const legend = `- dropped, ~ hashed, ? unknown, ! invalid, x redacted${options.originals ? '' : '; --originals shows the input\'s values'}`;
   if (changes.length === 0) return `${style.bold('changes: none')} (the body leaves as it came)\n`;
-  const paint = { dropped: style.fail, hashed: style.warn, unknown: style.note };
+  const paint = { dropped: style.fail, hashed: style.warn, unknown: style.note, invalid: style.warn, redacted: style.fail };
   const lines: string[] = [`${style.bold(`changes (${legend}):`)}`];
   for (const c of changes) {
     const mark = MARK[c.kind];
-    if (c.kind === 'hashed') {
+    // Keys no rule names are data: shown by their tag unless originals are asked for.
+    const where = options.originals ? concretePath(c.at) : c.shown;
+    const why = c.kind === 'redacted' && c.detector !== undefined ? ` (${c.detector})` : '';
+    if (c.pseudonym !== undefined) {
       const from = options.originals ? `: ${valueText(c.original)}` : '';
-      lines.push(paint.hashed(`  ${mark} ${concretePath(c.at)}${from} → ${valueText(c.pseudonym ?? null)}`));
+      lines.push(paint[c.kind](`  ${mark} ${where}${from} → ${valueText(c.pseudonym)}`));
       continue;
     }
-    const removed: { at: (string | number)[]; value: JsonValue }[] = [];
-    leaves(c.at, c.original, removed);
+    const removed: { at: string; value: JsonValue }[] = [];
+    leaves(where, c.original, removed, options.originals);
     for (const leaf of removed) {
-      lines.push(paint[c.kind](`  ${mark} ${concretePath(leaf.at)}${options.originals ? `: ${valueText(leaf.value)}` : ''}`));
+      lines.push(paint[c.kind](`  ${mark} ${leaf.at}${options.originals ? `: ${valueText(leaf.value)}` : ''}${why}`));
     }
   }
   return `${lines.join('\n')}\n`;

@@ -4,7 +4,7 @@
  * know. Only post-policy values are shown unless the diff is asked for originals (render-explain-diff.ts).
  */
 import { serializeJson } from '../json/serialize';
-import type { Endpoint, FieldChange, Level, Policy, TransformResult } from '../policy';
+import { MAX_REPORT_PATHS, type Endpoint, type FieldChange, type Level, type Policy, type TransformResult } from '../policy';
 import { renderCounts } from './render-counts';
 import { renderExplainDiff } from './render-explain-diff';
 import { prettyJson } from './render-json';
@@ -38,5 +38,12 @@ export function renderExplain(view: ExplainView, style: Style): string {
   parts.push(renderCounts('dropped', result.dropped, style));
   parts.push(renderCounts('hashed', result.hashed, style));
   parts.push(renderCounts('unknown', result.unknown, style));
+  parts.push(renderCounts('invalid', result.invalid, style));
+  parts.push(renderCounts('redacted', result.redacted, style));
+  const kinds = Object.entries(result.detections);
+  if (kinds.length > 0) parts.push(`${style.bold('redacted by detector:')} ${kinds.map(([k, n]) => `${k} ${n}`).join(', ')}\n`);
+  if (result.unlisted !== undefined) {
+    parts.push(style.warn(`${result.unlisted.paths} more report paths not listed (a record lists ${MAX_REPORT_PATHS}); their values: ${JSON.stringify(result.unlisted.values)}\n`));
+  }
   return parts.join('\n');
 }

@@ -14,7 +14,7 @@ import type { Logger } from 'pino';
 import type { AuditWriter, Decision, EgressFields } from '../audit/types';
 import { parseJson } from '../json/parse';
 import { serializeJson } from '../json/serialize';
-import { transform, type Pseudonymizer, type TransformResult } from '../policy';
+import { judgeHeaders, transform, type HeaderJudgement, type Pseudonymizer, type TransformResult } from '../policy';
 import { shadowDifference, type ShadowDifference } from '../policy/shadow';
 import { decodeBody } from './body-decode';
 import { drainBody } from './body-drain';
@@ -38,13 +38,18 @@ export interface EgressDeps {
   logger: Logger;
 }
 
-type FieldCounts = Pick<TransformResult, 'dropped' | 'hashed' | 'unknown'>;
+type FieldCounts = Pick<TransformResult, 'dropped' | 'hashed' | 'unknown' | 'invalid' | 'redacted' | 'detections' | 'unlisted'>;
 interface PolicyOutput extends FieldCounts { bytes: Buffer; shadow?: ShadowDifference }
 
-const NOTHING: FieldCounts = { dropped: {}, hashed: {}, unknown: {} };
-/** The client version the audit log records, for `audit drift` by release. */
+const NOTHING: FieldCounts = { dropped: {}, hashed: {}, unknown: {}, invalid: {}, redacted: {}, detections: {} };
+const NO_HEADERS: HeaderJudgement = { forwarded: {}, refused: {} };
+/** The client version the audit log records, for `audit drift` by release: the first of these forwarded. */
 const CLIENT_VERSION_HEADERS = ['x-coder-version', 'user-agent'];
-const MAX_CLIENT_VERSION = 128;
+/**
+ * A User-Agent that was not forwarded is recorded only when it is a plain product token such as
+ * `analytics-node/1.1.5`: telegate's own note of the release, in a shape that holds no person or host.
+ */
+const PRODUCT_TOKEN = /^[A-Za-z][A-Za-z0-9._-]{0,63}\/v?[0-9][A-Za-z0-9._+-]{0,63}$/;
 
 /**
  * What every request on one route has in common, made on the route's first request and reused: the
@@ -63,6 +68,7 @@ interface RouteShared {
   vendorLabels: Readonly<Record<'vendor', string>>;
   dropLabels: Readonly<Record<'vendor' | 'endpoint' | 'action', string>>;
   hashLabels: Readonly<Record<'vendor' | 'endpoint' | 'action', string>>;
+  invalidLabels: Readonly<Record<'vendor' | 'endpoint' | 'action', string>>;
   unknownLabels: Readonly<Record<'vendor' | 'endpoint', string>>;
 }
 
@@ -81,6 +87,7 @@ function routeShared(route: Route): RouteShared {
     vendorLabels: Object.freeze({ vendor }),
     dropLabels: Object.freeze({ vendor, endpoint, action: 'drop' }),
     hashLabels: Object.freeze({ vendor, endpoint, action: 'hash' }),
+    invalidLabels: Object.freeze({ vendor, endpoint, action: 'invalid' }),
     unknownLabels: Object.freeze({ vendor, endpoint }),
   };
 }
@@ -120,11 +127,16 @@ export function createEgressHandler(deps: EgressDeps): (req: IncomingMessage, re
     }
     const { vendor, endpoint, level } = on;
     const client = req.socket.remoteAddress ?? 'unknown';
-    const clientVersion = clientVersionOf(req);
+    // Headers are judged before anything else: what is refused is reported even when the body is.
+    const headers = level === 0 ? NO_HEADERS : judgeHeaders(route.vendor.policy, level, req.headers);
+    const clientVersion = clientVersionOf(headers.forwarded, req);
     /** The egress record of this request, with what the policy decided. */
     const egress = (decision: Decision, counts: FieldCounts & { shadow?: ShadowDifference }, reason?: string, upstream?: string, bodyBytes?: Buffer): EgressFields => ({
-      id, vendor, endpoint, level, policy: on.policy, decision, reason, upstream, client, client_version: clientVersion, bodyBytes,
-      dropped: counts.dropped, hashed: counts.hashed, unknown: counts.unknown,
+      id, vendor, endpoint, level, policy: on.policy, decision, reason, upstream, client, client_version: clientVersion,
+      headers: decision === 'forwarded' ? headers.forwarded : {},
+      headers_refused: Object.keys(headers.refused).length === 0 ? undefined : headers.refused,
+      bodyBytes, dropped: counts.dropped, hashed: counts.hashed, unknown: counts.unknown,
+      invalid: counts.invalid, redacted: counts.redacted, detections: counts.detections, unlisted: counts.unlisted,
       ...(counts.shadow === undefined ? {} : { shadow: counts.shadow }),
     });
 
@@ -159,12 +171,14 @@ export function createEgressHandler(deps: EgressDeps): (req: IncomingMessage, re
       record = egress('forwarded', output, undefined, on.upstream, bytes);
       await appendDurably(record);
       countFields(on, output);
+      for (const [header, reason] of Object.entries(headers.refused)) metrics.headersRefused.inc({ vendor, header, reason });
       metrics.requests.inc(on.requests.forwarded);
       metrics.bytesSent.inc(on.vendorLabels, bytes.length);
 
       snapshot.proxies.get(vendor)!.forward(req, res, {
         route,
         body: bytes,
+        headers: headers.forwarded,
         done: (outcome) => {
           recordOutcome(id, vendor, outcome);
           requestLog({
@@ -198,8 +212,11 @@ export function createEgressHandler(deps: EgressDeps): (req: IncomingMessage, re
   async function policyOutput(req: IncomingMessage, route: Route, level: 1 | 2, cancellation: Cancellation, shadow: 1 | 2 | undefined): Promise<PolicyOutput> {
     const raw = await readRawBody(req, limits.bodyBytes, cancellation);
     const { result, negativeZero } = judge(route, level, await decodeBody(raw, header(req, 'content-encoding'), limits.inflatedBytes), shadow);
+    // The counts only: the output tree is not kept past serialization.
     return {
-      bytes: Buffer.from(serializeJson(result.body ?? {}, { negativeZero }), 'utf8'), dropped: result.dropped, hashed: result.hashed, unknown: result.unknown,
+      bytes: Buffer.from(serializeJson(result.body ?? {}, { negativeZero }), 'utf8'),
+      dropped: result.dropped, hashed: result.hashed, unknown: result.unknown,
+      invalid: result.invalid, redacted: result.redacted, detections: result.detections, unlisted: result.unlisted,
       ...(result.shadow === undefined ? {} : { shadow: result.shadow }),
     };
   }
@@ -227,12 +244,18 @@ export function createEgressHandler(deps: EgressDeps): (req: IncomingMessage, re
   }
 
   function countFields(on: RouteShared, result: FieldCounts): void {
-    const dropped = total(result.dropped);
-    const hashed = total(result.hashed);
-    const unknown = total(result.unknown);
+    const unlisted = result.unlisted?.values;
+    const dropped = total(result.dropped) + (unlisted?.dropped ?? 0);
+    const hashed = total(result.hashed) + (unlisted?.hashed ?? 0);
+    const unknown = total(result.unknown) + (unlisted?.unknown ?? 0);
+    const invalid = total(result.invalid) + (unlisted?.invalid ?? 0);
     if (dropped) metrics.fields.inc(on.dropLabels, dropped);
     if (hashed) metrics.fields.inc(on.hashLabels, hashed);
+    if (invalid) metrics.fields.inc(on.invalidLabels, invalid);
     if (unknown) metrics.unknownFields.inc(on.unknownLabels, unknown);
+    for (const [detector, n] of Object.entries(result.detections)) {
+      metrics.redactions.inc({ vendor: on.vendor, endpoint: on.endpoint, detector }, n);
+    }
   }
 
   /** The policy's result (with the shadow level's difference), and whether the body held a -0 (the serializer must keep its sign). */
@@ -271,12 +294,18 @@ function header(req: IncomingMessage, name: string): string | undefined {
   return Array.isArray(value) ? value.join(', ') : value;
 }
 
-function clientVersionOf(req: IncomingMessage): string | undefined {
+/**
+ * The client version for the record: a version header as it was forwarded (whole: the record's
+ * `headers` hold the same value, so the two never disagree), else the User-Agent when it is a plain
+ * product token; else none. A value that did not leave is not written otherwise (SPEC §6).
+ */
+function clientVersionOf(forwarded: Readonly<Record<string, string>>, req: IncomingMessage): string | undefined {
   for (const name of CLIENT_VERSION_HEADERS) {
-    const value = header(req, name);
-    if (value) return value.slice(0, MAX_CLIENT_VERSION);
+    const value = forwarded[name];
+    if (value) return value;
   }
-  return undefined;
+  const agent = header(req, 'user-agent');
+  return agent !== undefined && PRODUCT_TOKEN.test(agent) ? agent : undefined;
 }
 
 function total(counts: Readonly<Record<string, number>>): number {

@@ -12,6 +12,8 @@ export interface GatewayMetrics {
   rejections: Counter<'reason'>;
   fields: Counter<'vendor' | 'endpoint' | 'action'>;
   unknownFields: Counter<'vendor' | 'endpoint'>;
+  redactions: Counter<'vendor' | 'endpoint' | 'detector'>;
+  headersRefused: Counter<'vendor' | 'header' | 'reason'>;
   bytesSent: Counter<'vendor'>;
   upstreamSeconds: Histogram<'vendor' | 'status'>;
   auditWriteSeconds: Histogram;
@@ -28,8 +30,10 @@ export function createMetrics(): GatewayMetrics {
     registry,
     requests: new Counter({ name: 'telegate_requests_total', help: 'Requests on vendor routes, by the decision taken', labelNames: ['vendor', 'endpoint', 'level', 'decision'], registers }),
     rejections: new Counter({ name: 'telegate_rejections_total', help: 'Requests refused, by reason (also those matching no vendor route)', labelNames: ['reason'], registers }),
-    fields: new Counter({ name: 'telegate_fields_total', help: 'Field occurrences dropped or hashed by the policy', labelNames: ['vendor', 'endpoint', 'action'], registers }),
+    fields: new Counter({ name: 'telegate_fields_total', help: 'Field occurrences dropped, hashed or found invalid (failed a constraint or shape) by the policy', labelNames: ['vendor', 'endpoint', 'action'], registers }),
     unknownFields: new Counter({ name: 'telegate_unknown_fields_total', help: 'Field occurrences no rule covers, removed by default deny (schema drift)', labelNames: ['vendor', 'endpoint'], registers }),
+    redactions: new Counter({ name: 'telegate_redactions_total', help: 'Values removed because a detector found something in them, by detector kind', labelNames: ['vendor', 'endpoint', 'detector'], registers }),
+    headersRefused: new Counter({ name: 'telegate_headers_refused_total', help: 'Allowed request headers not forwarded: their value failed its constraint (reason invalid) or a detector found something (reason: the detector)', labelNames: ['vendor', 'header', 'reason'], registers }),
     bytesSent: new Counter({ name: 'telegate_upstream_bytes_total', help: 'Body bytes sent to vendors', labelNames: ['vendor'], registers }),
     upstreamSeconds: new Histogram({
       name: 'telegate_upstream_duration_seconds', help: 'Time from forwarding to the vendor\'s reply, by vendor and status (or error)',

@@ -40,6 +40,8 @@ export interface Forwarding {
   route: Route;
   /** telegate's serialization of the policy's output: the only body the vendor ever sees. */
   body: Buffer;
+  /** The request headers judged forwardable (policy judgeHeaders): lower-case name -> value, as recorded. */
+  headers: Readonly<Record<string, string>>;
   /** Called once, when the vendor answered (after its body was relayed) or the exchange failed. */
   done(outcome: UpstreamOutcome): void;
 }
@@ -57,7 +59,7 @@ export interface UpstreamProxy {
  * object shape, where a spread copy with members added later gave each a shape of its own and every
  * access on the hot path a cache miss.
  */
-class Exchange implements Forwarding {
+class Exchange implements Pick<Forwarding, 'route' | 'body' | 'done'> {
   readonly route: Route;
   readonly body: Buffer;
   readonly done: (outcome: UpstreamOutcome) => void;
@@ -69,7 +71,7 @@ class Exchange implements Forwarding {
   status: number | undefined = undefined;
   proxyReq: ClientRequest | undefined = undefined;
 
-  constructor(forwarding: Forwarding, readonly req: IncomingMessage, readonly res: ServerResponse) {
+  constructor(forwarding: Pick<Forwarding, 'route' | 'body' | 'done'>, readonly req: IncomingMessage, readonly res: ServerResponse) {
     this.route = forwarding.route;
     this.body = forwarding.body;
     this.done = forwarding.done;
@@ -199,7 +201,7 @@ export function createUpstreamProxy(origin: URL, agent: HttpAgent, timeoutMs: nu
   return {
     get active() { return exchanges.size; },
     forward(req, res, forwarding) {
-      req.headers = allowedHeaders(req.headers, forwarding.route.vendor.policy.headers);
+      req.headers = allowedHeaders(forwarding.headers);
       const exchange = new Exchange(forwarding, req, res);
       exchanges.set(req, exchange);
       // A vendor that trickles bytes never goes idle: the reply head must arrive within timeout_ms.
@@ -225,13 +227,11 @@ export function createUpstreamProxy(origin: URL, agent: HttpAgent, timeoutMs: nu
   };
 }
 
-/** The request headers httpxy may copy upstream: the policy's allow-list, never a forbidden name. */
-function allowedHeaders(headers: IncomingHttpHeaders, allowList: readonly string[]): IncomingHttpHeaders {
+/** The request headers httpxy may copy upstream: those the policy judged forwardable, never a forbidden name. */
+function allowedHeaders(judged: Readonly<Record<string, string>>): IncomingHttpHeaders {
   const kept: IncomingHttpHeaders = {};
-  for (const name of allowList) {
-    const lower = name.toLowerCase();
-    const value = headers[lower];
-    if (value !== undefined && !isForbiddenRequestHeader(lower)) kept[lower] = value;
+  for (const [name, value] of Object.entries(judged)) {
+    if (!isForbiddenRequestHeader(name)) kept[name] = value;
   }
   return kept;
 }

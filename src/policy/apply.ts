@@ -1,67 +1,128 @@
 /**
  * The hot path: one pass over a parsed body, driven by the compiled states. No rule text is read here;
  * each member costs a map lookup and a switch. Report paths are written only when something is reported,
- * and are precomputed on the state wherever they do not depend on the member's own key. Wholly allowed
- * subtrees are shared with the input by reference; nothing of the input is ever written to.
+ * and are precomputed on the state wherever they do not depend on the member's own key (a key no rule
+ * names is written as `*` and its keyed tag, never as sent). Wholly allowed subtrees are shared with the
+ * input by reference; nothing of the input is ever written to.
+ *
+ * What an `allow` lets out, in order: the value must meet its rule's constraint (else `invalid`: removed,
+ * or hashed where the rule says `invalid: hash`); a container passes only under `subtree: true` (else
+ * `invalid`: shapes are part of the contract); a string that leaves as sent must pass the detectors
+ * (else `redacted`: removed whole). A `hash` checks the constraint first, then pseudonymizes; pseudonyms
+ * are telegate's own output and are not scanned.
  */
 import type { JsonArray, JsonObject, JsonValue } from '../json/types';
-import { formatKey } from './paths';
+import { detect } from './detectors';
 import { memberPlan } from './member-plan';
+import { ReportCounts, setMember } from './reports';
 import { ACT_ALLOW, ACT_DROP, ACT_HASH, ACT_UNKNOWN, type State } from './states';
-import type { PathCounts, Pseudonymizer, TransformResult } from './types';
+import type { Pseudonymizer, TransformResult } from './types';
 
-/** Per-call report counters, keyed by report path. */
-class Reports {
-  readonly dropped = new Map<string, number>();
-  readonly hashed = new Map<string, number>();
-  readonly unknown = new Map<string, number>();
-  /** Hashed values counted by their state when its report path is fixed: an identity lookup instead of
-   * a string one per value (a 5,000-user snapshot hashes ~400,000); folded into `hashed` at the end. */
+/** Per-call state: the counts, and hashed values counted by their state while its report path is fixed. */
+class Reports extends ReportCounts {
+  /** An identity lookup instead of a string one per value (a 5,000-user snapshot hashes ~400,000); folded in at the end. */
   readonly hashedByState = new Map<State, number>();
-  constructor(readonly pseudonymizer: Pseudonymizer) {}
+  constructor(readonly pseudonymizer: Pseudonymizer) { super(); }
 }
 
-function count(counts: Map<string, number>, path: string): void {
-  counts.set(path, (counts.get(path) ?? 0) + 1);
+/** A report path segment for a key no rule names: `*` and its keyed tag. */
+export function keySegment(p: Pseudonymizer, key: string): string {
+  return `*${p.keyTag(key)}`;
 }
 
-/** Sets an own, enumerable data member even for `__proto__`, whose plain assignment would be a prototype link. */
-function setMember(target: Record<string, unknown>, key: string, value: unknown): void {
-  if (key === '__proto__') {
-    Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
-  } else {
-    target[key] = value;
-  }
+function reportPath(state: State, parent: State, key: string, r: Reports): string {
+  return state.path ?? parent.prefix + keySegment(r.pseudonymizer, key);
 }
 
-function toPathCounts(counts: Map<string, number>): PathCounts {
-  const out: PathCounts = {};
-  for (const [path, n] of counts) setMember(out, path, n);
-  return out;
-}
-
-function reportPath(state: State, parent: State, key: string): string {
-  return state.path ?? parent.prefix + formatKey(key);
+/** A value that failed its rule's constraint (or shape): removed, or hashed where the rule says so. */
+function invalid(state: State, value: JsonValue, r: Reports, path: string): JsonValue | undefined {
+  r.add('invalid', path);
+  return state.invalidHash ? r.pseudonymizer.pseudonymize(value) : undefined;
 }
 
 /** Applies a state's action to a value that is not entered. `undefined` means removed. */
 function act(state: State, value: JsonValue, r: Reports, parent: State, key: string): JsonValue | undefined {
   switch (state.action) {
-    case ACT_ALLOW:
-      return value;
+    case ACT_ALLOW: {
+      if (state.check !== null && !state.check(value)) return invalid(state, value, r, reportPath(state, parent, key, r));
+      if (typeof value === 'string') {
+        if (state.valueScan === 0) return value;
+        const found = detect(value, state.valueScan);
+        if (found === null) return value;
+        r.redact(reportPath(state, parent, key, r), found);
+        return undefined;
+      }
+      if (typeof value !== 'object' || value === null) return value;
+      if (!state.subtree) {
+        r.add('invalid', reportPath(state, parent, key, r));
+        return undefined;
+      }
+      return state.scan === 0 ? value : scanSubtree(value, state.scan, r, reportPath(state, parent, key, r));
+    }
     case ACT_HASH: {
+      if (state.check !== null && !state.check(value)) return invalid(state, value, r, reportPath(state, parent, key, r));
       const hashed = r.pseudonymizer.pseudonymize(value);
       if (hashed !== undefined && state.path !== null) r.hashedByState.set(state, (r.hashedByState.get(state) ?? 0) + 1);
-      else count(hashed === undefined ? r.dropped : r.hashed, reportPath(state, parent, key));
+      else r.add(hashed === undefined ? 'dropped' : 'hashed', reportPath(state, parent, key, r));
       return hashed;
     }
     case ACT_DROP:
-      count(r.dropped, reportPath(state, parent, key));
+      r.add('dropped', reportPath(state, parent, key, r));
       return undefined;
     default:
-      count(r.unknown, reportPath(state, parent, key));
+      r.add('unknown', reportPath(state, parent, key, r));
       return undefined;
   }
+}
+
+/**
+ * An allowed subtree, scanned: every string and every key in it meets the detectors, and what they find
+ * is removed (a member whole, an element from its array). Copy on write, like the walk itself.
+ */
+function scanSubtree(value: JsonValue, mask: number, r: Reports, path: string): JsonValue | undefined {
+  if (typeof value === 'string') {
+    const found = detect(value, mask);
+    if (found === null) return value;
+    r.redact(path, found);
+    return undefined;
+  }
+  if (typeof value !== 'object' || value === null) return value;
+  if (Array.isArray(value)) {
+    const elementPath = `${path}[*]`;
+    let out: JsonArray | null = null;
+    for (let i = 0; i < value.length; i++) {
+      const v = value[i]!;
+      const result = scanSubtree(v, mask, r, elementPath);
+      if (out === null) {
+        if (result === v) continue;
+        out = value.slice(0, i);
+      }
+      if (result !== undefined) out.push(result);
+    }
+    return out ?? value;
+  }
+  const keys = Object.keys(value);
+  let out: JsonObject | null = null;
+  for (let i = 0; i < keys.length; i++) {
+    const key = keys[i]!;
+    const v = value[key]!;
+    const memberPath = `${path}.${keySegment(r.pseudonymizer, key)}`;
+    const keyFound = detect(key, mask);
+    let result: JsonValue | undefined;
+    if (keyFound !== null) {
+      r.redact(memberPath, keyFound);
+      result = undefined;
+    } else {
+      result = scanSubtree(v, mask, r, memberPath);
+    }
+    if (out === null) {
+      if (result === v) continue;
+      out = {};
+      for (let j = 0; j < i; j++) putMember(out, keys[j]!, value[keys[j]!]!);
+    }
+    if (result !== undefined) putMember(out, key, result);
+  }
+  return out ?? value;
 }
 
 function visit(state: State, value: JsonValue, r: Reports, parent: State, key: string): JsonValue | undefined {
@@ -81,16 +142,26 @@ function visit(state: State, value: JsonValue, r: Reports, parent: State, key: s
  */
 
 function visitObject(state: State, obj: JsonObject, r: Reports): JsonObject {
+  state.build();
   // Own keys only: a polluted Object.prototype must never contribute members to what leaves.
   const keys = Object.keys(obj);
-  const { children, active } = memberPlan(state, keys);
+  const { children, active, verdicts } = memberPlan(state, keys);
   let out: JsonObject | null = null;
   let next = 0; // members before this one are in `out` already
   for (let a = 0; a < active.length; a++) {
     const i = active[a]!;
     const key = keys[i]!;
     const value = obj[key]!;
-    const result = visit(children[i]!, value, r, state, key);
+    const child = children[i]!;
+    const verdict = verdicts === null ? null : verdicts[i]!;
+    let result: JsonValue | undefined;
+    if (verdict === null) {
+      result = child.enter ? visit(child, value, r, state, key) : act(child, value, r, state, key);
+    } else {
+      const path = reportPath(child, state, key, r);
+      if (verdict === 'invalid') r.add('invalid', path); else r.redact(path, verdict);
+      result = undefined;
+    }
     if (out === null) {
       if (result === value) continue;
       out = {};
@@ -111,12 +182,14 @@ function putMember(out: JsonObject, key: string, value: JsonValue): void {
 }
 
 function visitArray(state: State, arr: JsonArray, r: Reports): JsonArray {
+  state.build();
   const element = state.element!;
   const selective = state.discriminators !== null;
   let out: JsonArray | null = null;
   for (let i = 0; i < arr.length; i++) {
     const value = arr[i]!;
-    const result = visit(selective ? state.elementState(value) : element, value, r, state, '');
+    const child = selective ? state.elementState(value) : element;
+    const result = child.enter ? visit(child, value, r, state, '') : act(child, value, r, state, '');
     if (out === null) {
       if (result === value) continue;
       out = arr.slice(0, i);
@@ -132,15 +205,9 @@ export function applyStates(root: State, body: JsonValue, pseudonymizer: Pseudon
   if (typeof body === 'object' && body !== null && !Array.isArray(body)) {
     out = visitObject(root, body, r);
   } else {
-    count(r.unknown, '$'); // the body's root must be an object: nothing of anything else is covered
+    r.add('unknown', '$'); // the body's root must be an object: nothing of anything else is covered
     out = {};
   }
-  for (const [state, n] of r.hashedByState) r.hashed.set(state.path!, (r.hashed.get(state.path!) ?? 0) + n);
-  return {
-    decision: 'forward',
-    body: out,
-    dropped: toPathCounts(r.dropped),
-    hashed: toPathCounts(r.hashed),
-    unknown: toPathCounts(r.unknown),
-  };
+  for (const [state, n] of r.hashedByState) r.add('hashed', state.path!, n);
+  return r.result(out);
 }

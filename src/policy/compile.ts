@@ -1,13 +1,15 @@
 /**
  * Compiles one endpoint's validated rules, once per level, into the matcher the hot path walks. After
- * this, applying a policy reads no YAML and interprets no path text.
+ * this, applying a policy reads no YAML and interprets no path text or pattern.
  */
 import type { JsonValue } from '../json/types';
 import { applyStates } from './apply';
+import { compiledRule, vendorScan } from './compiled-rule';
+import { secretStart } from './secret-paths';
 import { rootState, type State } from './states';
 import { traceStates } from './trace';
 import { buildTrie } from './trie';
-import type { CompiledRules, FieldChange, Pseudonymizer, TransformResult } from './types';
+import type { CompiledRules, FieldChange, Pseudonymizer, TransformResult, VendorDetectors } from './types';
 import type { ValidatedRule } from './validate';
 
 class CompiledEndpointRules implements CompiledRules {
@@ -31,10 +33,17 @@ export function rootStateOf(rules: CompiledRules): State {
   return rules.root;
 }
 
-export function compileRules(rules: readonly ValidatedRule[]): Readonly<Record<1 | 2, CompiledRules>> {
-  const trie = buildTrie(rules);
+export const NO_VENDOR_DETECTORS: VendorDetectors = { skip: [], level2: [] };
+
+export function compileRules(rules: readonly ValidatedRule[], detectors: VendorDetectors = NO_VENDOR_DETECTORS): Readonly<Record<1 | 2, CompiledRules>> {
+  const scan = vendorScan(detectors);
+  const trie = buildTrie(rules.map((r) => ({ segments: r.path.segments, rule: compiledRule(r.source, r.check, r.keyCheck, scan) })));
+  // Secret rules that drop at a level hold at that level in any spelling and shape (secret-paths.ts).
+  const secrets = (level: 1 | 2) => secretStart(rules
+    .filter((r) => r.source.category === 'secret' && r.source.actions[level] === 'drop')
+    .map((r) => r.path.segments));
   return {
-    1: new CompiledEndpointRules(1, rootState(trie, 1)),
-    2: new CompiledEndpointRules(2, rootState(trie, 2)),
+    1: new CompiledEndpointRules(1, rootState(trie, 1, scan[1], secrets(1))),
+    2: new CompiledEndpointRules(2, rootState(trie, 2, scan[2], secrets(2))),
   };
 }

@@ -2,7 +2,7 @@
  * Policy errors as values. Every error names the file, a 1-based line and column and, where there is one,
  * the offending key, so `telegate policy check` output can be followed straight to the line to fix.
  */
-import type { PolicyError, SourcePosition } from './types';
+import type { PolicyError, PolicyWarning, SourcePosition } from './types';
 
 /** The stable `code` of each kind of policy error. */
 export type PolicyErrorCode =
@@ -22,7 +22,10 @@ export type PolicyErrorCode =
   | 'duplicate-vendor'   // two files of one set define the same vendor
   | 'duplicate-host'     // two vendors of one set claim the same host
   | 'no-policies'        // a folder without any policy file
-  | 'level-order';       // level 1 sends something level 2 does not (policy check's level lint)
+  | 'level-order'        // level 1 sends something level 2 does not (policy check's level lint)
+  | 'constraint'         // a value constraint that cannot be compiled or means nothing where it is
+  | 'constraint-on-container' // a value constraint on a path that other rules descend into
+  | 'needs-reason';      // `subtree: true` or a detector opt-out without `reason`
 
 export function policyError(
   code: PolicyErrorCode, at: SourcePosition, message: string, key?: string,
@@ -35,6 +38,11 @@ export function policyError(
 /** `file:line:col: message`, the form editors and CI annotations understand. */
 export function formatPolicyError(e: PolicyError): string {
   return `${e.file}:${e.line}:${e.column}: ${e.message}`;
+}
+
+/** `file:line:col: warning: message`. */
+export function formatPolicyWarning(w: PolicyWarning): string {
+  return `${w.file}:${w.line}:${w.column}: warning: ${w.message}`;
 }
 
 /** Errors in reading order: by file, then line, then column. */

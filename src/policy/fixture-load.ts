@@ -22,8 +22,8 @@ export const FIXTURE_TEST_KEY = 'telegate-fixture-key';
 /** Deep enough for any real telemetry body; the gateway's own limit is configurable (`limits.depth`). */
 const FIXTURE_MAX_DEPTH = 512;
 
-export type CountReport = 'dropped' | 'hashed' | 'unknown';
-export const COUNT_REPORTS: readonly CountReport[] = ['dropped', 'hashed', 'unknown'];
+export type CountReport = 'dropped' | 'hashed' | 'unknown' | 'invalid' | 'redacted';
+export const COUNT_REPORTS: readonly CountReport[] = ['dropped', 'hashed', 'unknown', 'invalid', 'redacted'];
 
 export type LevelExpectation =
   | { decision: 'block'; position: SourcePosition }
@@ -152,7 +152,7 @@ function readExpectation(reader: FixtureReader, level: Level, value: unknown): L
     return body === undefined ? undefined : { decision: 'forward', position, body, counts: {} };
   }
   if (!isMapping(value)) {
-    return reader.fail(path, 'fixture-schema', `expect.${level} must be \`block\`, an expected-body file, or a mapping of body/file/dropped/hashed/unknown`);
+    return reader.fail(path, 'fixture-schema', `expect.${level} must be \`block\`, an expected-body file, or a mapping of body/file/dropped/hashed/unknown/invalid/redacted`);
   }
   reader.unknownKeys(value, EXPECTATION_KEYS, path);
   if (value['body'] !== undefined && value['file'] !== undefined) {

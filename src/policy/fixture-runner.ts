@@ -98,7 +98,20 @@ function compareCounts(expected: PathCounts, actual: PathCounts): CountDifferenc
   return differences;
 }
 
-function compare(expectation: LevelExpectation, resolved: ResolvedBody | undefined, result: TransformResult): Mismatch[] {
+/**
+ * An expected report path may name a key no rule names as `*(key)`: the fixture states the key, the
+ * runner writes it as reports do (`*` and its tag under the fixture's key).
+ */
+export function resolveKeyTags(expected: PathCounts, pseudonymizer: Pseudonymizer): PathCounts {
+  const out: PathCounts = {};
+  for (const [path, n] of Object.entries(expected)) {
+    const resolved = path.replace(/\*\(((?:[^()\\]|\\.)*)\)/g, (_m, key: string) => `*${pseudonymizer.keyTag(key.replace(/\\(.)/g, '$1'))}`);
+    Object.defineProperty(out, resolved, { value: n, enumerable: true, writable: true, configurable: true });
+  }
+  return out;
+}
+
+function compare(expectation: LevelExpectation, resolved: ResolvedBody | undefined, result: TransformResult, pseudonymizer: Pseudonymizer): Mismatch[] {
   if (expectation.decision !== result.decision) {
     return [{ kind: 'decision', expected: expectation.decision, actual: result.decision }];
   }
@@ -117,7 +130,7 @@ function compare(expectation: LevelExpectation, resolved: ResolvedBody | undefin
   for (const report of COUNT_REPORTS) {
     const expected = expectation.counts[report];
     if (expected === undefined) continue;
-    const differences = compareCounts(expected, result[report]);
+    const differences = compareCounts(resolveKeyTags(expected, pseudonymizer), result[report]);
     if (differences.length > 0) mismatches.push({ kind: 'counts', report, differences });
   }
   return mismatches;
@@ -156,7 +169,7 @@ export function runFixture(fixture: Fixture, policies: PolicySet): FixtureRunRes
       }
     }
     const result = transform(endpoint, level, fixture.input, pseudonymizer);
-    const mismatches = compare(expectation, resolved, result);
+    const mismatches = compare(expectation, resolved, result, pseudonymizer);
     outcomes.push({ level, ok: mismatches.length === 0, mismatches, result });
   }
   return errors.length > 0 ? { ok: false, errors } : { ok: true, value: outcomes };

@@ -11,14 +11,14 @@ import { policyError, quoted, sortPolicyErrors } from './errors';
 import { pointerOf } from './json-pointer';
 import { checkPolicySchema, type PolicyDocument } from './schema';
 import { schemaErrorsToPolicyErrors } from './schema-errors';
-import type { Endpoint, Policy, PolicyError, PolicySet } from './types';
-import { checkSemantics, type ValidatedRule } from './validate';
+import type { Endpoint, Policy, PolicyError, PolicySet, PolicyWarning } from './types';
+import { checkSemantics, type SemanticResult } from './validate';
 import { parseYamlDocument } from './yaml-document';
 import type { YamlLocator } from './yaml-positions';
 
 export type LoadResult<T> = { ok: true; value: T } | { ok: false; errors: PolicyError[] };
 
-interface LoadedFile { policy: Policy; locator: YamlLocator }
+interface LoadedFile { policy: Policy; locator: YamlLocator; warnings: PolicyWarning[] }
 
 const AT_START = { line: 1, column: 1 };
 
@@ -41,14 +41,14 @@ async function loadFile(file: string): Promise<LoadResult<LoadedFile>> {
   const semantics = checkSemantics(yaml.value, yaml.locator, file);
   const errors = [...(schema.ok ? [] : schemaErrorsToPolicyErrors(schema.errors, yaml.locator, file)), ...semantics.errors];
   if (!schema.ok || errors.length > 0) return { ok: false, errors: sortPolicyErrors(errors) };
-  const policy = buildPolicy(schema.value, semantics.rules, file, policyDigest(bytes));
-  return { ok: true, value: { policy, locator: yaml.locator } };
+  const policy = buildPolicy(schema.value, semantics, file, policyDigest(bytes));
+  return { ok: true, value: { policy, locator: yaml.locator, warnings: semantics.warnings } };
 }
 
-function buildPolicy(doc: PolicyDocument, rules: Map<string, ValidatedRule[]>, file: string, digest: Policy['digest']): Policy {
+function buildPolicy(doc: PolicyDocument, semantics: SemanticResult, file: string, digest: Policy['digest']): Policy {
   const endpoints = new Map<string, Endpoint>();
   for (const [endpointPath, e] of Object.entries(doc.endpoints)) {
-    const validated = rules.get(endpointPath) ?? [];
+    const validated = semantics.rules.get(endpointPath) ?? [];
     endpoints.set(endpointPath, {
       path: endpointPath,
       method: e.method,
@@ -58,7 +58,7 @@ function buildPolicy(doc: PolicyDocument, rules: Map<string, ValidatedRule[]>, f
         contentType: e.local_reply.content_type ?? 'text/plain',
       },
       rules: validated.map((r) => r.source),
-      compiled: compileRules(validated),
+      compiled: compileRules(validated, semantics.detectors),
     });
   }
   return {
@@ -67,7 +67,9 @@ function buildPolicy(doc: PolicyDocument, rules: Map<string, ValidatedRule[]>, f
     digest,
     upstream: doc.upstream,
     hosts: (doc.hosts ?? []).map((h) => h.toLowerCase()),
-    headers: (doc.headers ?? []).map((h) => h.toLowerCase()),
+    headers: semantics.headers.map((h) => h.name),
+    headerRules: semantics.headers,
+    detectors: semantics.detectors,
     endpoints,
   };
 }
@@ -135,7 +137,8 @@ export async function loadPolicySet(paths: string[]): Promise<LoadResult<PolicyS
   if (errors.length > 0) return { ok: false, errors: sortPolicyErrors(errors) };
   const policies = new Map<string, Policy>();
   for (const { policy } of loaded) policies.set(policy.vendor, policy);
-  return { ok: true, value: { policies, loadedAt: new Date() } };
+  const warnings = loaded.flatMap((l) => l.warnings).sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0) || a.line - b.line || a.column - b.column);
+  return { ok: true, value: { policies, loadedAt: new Date(), warnings } };
 }
 
 /** One file per vendor, and one vendor per host name (routing by `Host` must be unambiguous). */

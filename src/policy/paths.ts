@@ -171,3 +171,22 @@ class PathReader {
     return new PathSyntaxError(this.i, `unexpected ${JSON.stringify(c)}: a key that holds it must be quoted, e.g. "a${c}b"`);
   }
 }
+
+/** A key no rule names, as reports write it: `*` and 16 hex digits of its keyed tag. */
+const TAG = /\*([0-9a-f]{16})(?![0-9a-zA-Z_])/g;
+const TAG_NAME = /^\u0000tag([0-9a-f]{16})$/;
+
+/**
+ * A report path as records write it, for searching them: the path syntax, plus the `*<tag>` segments of
+ * keys no rule names. The normalised text is the records' own form, tags as they are.
+ */
+export function parseReportPath(text: string): FieldPathResult {
+  const parsed = parseFieldPath(text.replace(TAG, (_m, hex: string) => JSON.stringify(`\u0000tag${hex}`)));
+  if (!parsed.ok) return parsed;
+  let out = '';
+  parsed.path.segments.forEach((segment, i) => {
+    const tag = segment.kind === 'key' ? TAG_NAME.exec(segment.name) : null;
+    out += tag ? `${i === 0 ? '' : '.'}*${tag[1]}` : formatSegment(segment, i === 0);
+  });
+  return { ok: true, path: { segments: parsed.path.segments, text: out } };
+}

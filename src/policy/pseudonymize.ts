@@ -17,6 +17,11 @@
  *   number   its decimal text             d[0..8] as an unsigned integer below 2^53 (a JSON number that
  *                                         every decoder reads exactly)
  *
+ *   key      the key (report paths)     hex(d[0..8]): the tag a key no rule names is reported under
+ *
+ * canonical(value) is hashed as its exact UTF-16 code units (wtf8.ts): UTF-8 for every well-formed
+ * string, as v1 always did; a lone surrogate in 3 bytes no well-formed string produces.
+ *
  * The kind prefix separates domains (a string "42" and the number 42 differ), while one value gives one
  * pseudonym in every field, so vendor-side joins (workspaces[*].owner_id to users[*].id) survive.
  * `""` stays `""`: an empty value carries nothing to hide, and a vendor decoder may treat it as absent.
@@ -28,6 +33,7 @@ import { isIPv4, isIPv6 } from 'node:net';
 import type { JsonValue } from '../json/types';
 import { PseudonymCache } from './pseudonym-cache';
 import type { Pseudonymizer } from './types';
+import { isWellFormed, wtf8 } from './wtf8';
 
 export interface PseudonymizerOptions {
   /**
@@ -55,8 +61,8 @@ const MAX_UUID = 'ffffffff-ffff-ffff-ffff-ffffffffffff';
 /** One `@`, something on both sides, no spaces: the shape every mailer accepts, without RFC 5322's corners. */
 const EMAIL = /^[^\s@]+@[^\s@]+$/;
 
-type Kind = 'uuid' | 'ipv4' | 'ipv6' | 'email' | 'email-domain' | 'string' | 'number';
-const KINDS: readonly Kind[] = ['uuid', 'ipv4', 'ipv6', 'email', 'email-domain', 'string', 'number'];
+type Kind = 'uuid' | 'ipv4' | 'ipv6' | 'email' | 'email-domain' | 'string' | 'number' | 'key';
+const KINDS: readonly Kind[] = ['uuid', 'ipv4', 'ipv6', 'email', 'email-domain', 'string', 'number', 'key'];
 /** The message prefix of each kind, encoded once. */
 const PREFIXES = new Map(KINDS.map((kind) => [kind, Buffer.from(`telegate/v1/${kind}\0`, 'utf8')]));
 
@@ -69,14 +75,17 @@ export function createPseudonymizer(key: Buffer, options: PseudonymizerOptions =
   const cacheSize = Math.max(0, options.cacheSize ?? DEFAULT_CACHE_SIZE);
   const strings = new PseudonymCache<string>(cacheSize);
   const numbers = new PseudonymCache<number>(cacheSize);
+  const keyTags = new PseudonymCache<string>(Math.min(cacheSize, 4096));
 
   /**
    * HMAC-SHA-256(key, "telegate/v1/" + kind + "\0" + canonical), by node:crypto (OpenSSL). A plain-JS
    * SHA-256 measured 2-3x faster per uncached value, but hand-written cryptography in a privacy gateway
    * is a liability the pseudonym cache makes unnecessary: a warm gateway hashes few values.
    */
-  const digest = (kind: Kind, canonical: string): Uint8Array =>
-    createHmac('sha256', secret).update(PREFIXES.get(kind)!).update(canonical, 'utf8').digest();
+  const digest = (kind: Kind, canonical: string): Uint8Array => {
+    const hmac = createHmac('sha256', secret).update(PREFIXES.get(kind)!);
+    return (isWellFormed(canonical) ? hmac.update(canonical, 'utf8') : hmac.update(wtf8(canonical))).digest();
+  };
 
   function remember<V>(cache: PseudonymCache<V>, value: string, pseudonym: V): V {
     cache.set(value, pseudonym);
@@ -123,6 +132,13 @@ export function createPseudonymizer(key: Buffer, options: PseudonymizerOptions =
   }
 
   return {
+    keyTag(key: string): string {
+      const cached = key.length > MAX_CACHED_LENGTH ? undefined : keyTags.get(key);
+      if (cached !== undefined) return cached;
+      const tag = hex(digest('key', key), 0, 8);
+      if (key.length <= MAX_CACHED_LENGTH) keyTags.set(key, tag);
+      return tag;
+    },
     pseudonymize(value: JsonValue): JsonValue | undefined {
       switch (typeof value) {
         case 'string': return pseudonymizeString(value);

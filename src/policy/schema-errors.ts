@@ -71,6 +71,12 @@ function mapOne(e: ErrorObject, locator: YamlLocator, file: string): PolicyError
     case 'minProperties':
       return policyError('schema', { file, ...locator.key(e.instancePath) },
         `${where}: must name at least one ${segments[0] === 'endpoints' ? 'endpoint' : 'key'}`, lastKey);
+    case 'anyOf':
+      return policyError('schema', { file, ...locator.value(e.instancePath) }, `${where}: is not one of the forms this key takes`, lastKey);
+    case 'uniqueItems':
+      return policyError('schema', { file, ...locator.value(e.instancePath) }, `${where}: names an item twice`, lastKey);
+    case 'minItems':
+      return policyError('schema', { file, ...locator.value(e.instancePath) }, `${where}: must not be an empty list`, lastKey);
     case 'minLength':
       return policyError('schema', { file, ...locator.value(e.instancePath) }, `${where}: must not be empty`, lastKey);
     default:
@@ -84,7 +90,8 @@ function isRule(segments: readonly string[]): boolean {
 
 function unknownKeyMessage(where: string, key: string, segments: readonly string[], parentSchema: unknown): string {
   if (isRule(segments)) {
-    const hint = key === '0' ? 'level 0 needs no rules: nothing leaves' : 'a rule mapping has 1, 2 and optionally category';
+    const hint = key === '0' ? 'level 0 needs no rules: nothing leaves'
+      : 'a rule mapping has 1, 2 and optionally category, type, pattern, enum, max_length, keys, invalid, subtree, detectors, reason';
     return `${where}: unknown key ${quoted(key)} (${hint})`;
   }
   const allowed = schemaPropertyNames(parentSchema);

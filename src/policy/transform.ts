@@ -3,7 +3,7 @@ import type { JsonValue } from '../json/types';
 import type { Endpoint, FieldChange, Level, Pseudonymizer, TransformResult } from './types';
 
 export function transform(endpoint: Endpoint, level: Level, body: JsonValue, pseudonymizer: Pseudonymizer): TransformResult {
-  if (level === 0) return { decision: 'block', body: null, dropped: {}, hashed: {}, unknown: {} };
+  if (level === 0) return { decision: 'block', body: null, dropped: {}, hashed: {}, unknown: {}, invalid: {}, redacted: {}, detections: {} };
   return endpoint.compiled[level].apply(body, pseudonymizer);
 }
 

@@ -3,9 +3,8 @@
  * discriminators, and the two wildcards. Built once at load; compile.ts turns it into the states the
  * hot path walks.
  */
+import type { CompiledRule } from './compiled-rule';
 import { formatKey, type PathSegment } from './paths';
-import type { Action } from './types';
-import type { ValidatedRule } from './validate';
 
 /** How specific a segment is; lower wins at equal depth (literal > discriminator > wildcard). */
 export const SPECIFICITY = { literal: 0, discriminator: 1, wildcard: 2 } as const;
@@ -15,7 +14,7 @@ export interface MatchEdge { field: string; value: string; node: TrieNode }
 
 export class TrieNode {
   /** The rule whose path ends here, if any. */
-  actions: Readonly<Record<1 | 2, Action>> | null = null;
+  rule: CompiledRule | null = null;
   readonly keys = new Map<string, TrieNode>();
   anyKey: TrieNode | null = null;
   anyIndex: TrieNode | null = null;
@@ -31,9 +30,23 @@ export class TrieNode {
   get hasChildren(): boolean {
     return this.keys.size > 0 || this.anyKey !== null || this.anyIndex !== null || this.matches.length > 0;
   }
+
+  private lets: Partial<Record<1 | 2, boolean>> = {};
+
+  /** Whether a rule below this node lets anything out at `level` (an action other than drop). */
+  descendantLetsOut(level: 1 | 2): boolean {
+    const known = this.lets[level];
+    if (known !== undefined) return known;
+    const children = [...this.keys.values(), ...(this.anyKey ? [this.anyKey] : []), ...(this.anyIndex ? [this.anyIndex] : []), ...this.matches.map((m) => m.node)];
+    const result = children.some((c) => (c.rule !== null && c.rule.actions[level] !== 'drop') || c.descendantLetsOut(level));
+    this.lets[level] = result;
+    return result;
+  }
 }
 
-export function buildTrie(rules: readonly ValidatedRule[]): TrieNode {
+export interface TrieRule { segments: readonly PathSegment[]; rule: CompiledRule }
+
+export function buildTrie(rules: readonly TrieRule[]): TrieNode {
   let created = 0;
   const root = new TrieNode([], created++, '');
   const child = (parent: TrieNode, segment: PathSegment): TrieNode => {
@@ -61,10 +74,10 @@ export function buildTrie(rules: readonly ValidatedRule[]): TrieNode {
       }
     }
   };
-  for (const rule of rules) {
+  for (const r of rules) {
     let node = root;
-    for (const segment of rule.path.segments) node = child(node, segment);
-    node.actions = rule.source.actions;
+    for (const segment of r.segments) node = child(node, segment);
+    node.rule = r.rule;
   }
   return root;
 }

@@ -14,6 +14,7 @@ import path from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { egressRecords, readAuditRecords } from '../helpers/audit-records';
 import { POLICIES, startTestGateway, type TestGateway } from '../helpers/gateway-harness';
+import { keyTag } from '../helpers/key-tag';
 import { startStandInVendor, type StandInVendor } from '../helpers/stand-in-vendor';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -21,6 +22,8 @@ const SHOTS = path.resolve(__dirname, '../../test-output/console');
 const TOKEN = 'console-e2e-admin-token-7f3a9c21d4e5b6a8';
 const CODER_VERSION = 'v2.24.1';
 const PROBE_FIELD = 'console_probe_new_field';
+/** How records and the console write that key, which no rule names (issue 12): `*` and its keyed tag. */
+const PROBE_PATH = keyTag(PROBE_FIELD);
 const HOSTILE = '<img id="injected" src="x"><b id="bold-injected">not bold</b>';
 const BIG_INTEGER = '18446744073709551615';
 
@@ -62,7 +65,9 @@ describe('web console in headless Chromium', () => {
         `admin: { token: "${TOKEN}" }`,
         'vendors:',
         `  coder: { level: 1, upstream: "${vendor.url}/coder" }`,
-        `  automatisch: { level: 1, upstream: "${vendor.url}/automatisch" }`,
+        // Level 2: since issue 12 no string at level 1 is free text (appEnv, used before, is an enum), and the
+        // markup must leave to be shown; a flow's name is free text at level 2.
+        `  automatisch: { level: 2, upstream: "${vendor.url}/automatisch" }`,
       ].join('\n'),
     });
 
@@ -71,12 +76,12 @@ describe('web console in headless Chromium', () => {
     plain = await post(`${gw.url}/snapshot`, JSON.stringify(snapshot), coderHeaders);
     withProbe = await post(`${gw.url}/snapshot`, JSON.stringify({ ...snapshot, [PROBE_FIELD]: 'something new' }), coderHeaders);
 
-    const sdk = JSON.parse(await readFile(path.join(POLICIES, 'tests', 'automatisch-sdk1.input.json'), 'utf8')) as { batch: { properties: Record<string, unknown> }[] };
-    sdk.batch[0]!.properties['appEnv'] = HOSTILE;
+    const sdk = JSON.parse(await readFile(path.join(POLICIES, 'tests', 'automatisch-sdk1.input.json'), 'utf8')) as { batch: { event: string; properties: Record<string, unknown> }[] };
+    sdk.batch.find((e) => e.event === 'flowCreated')!.properties['name'] = HOSTILE;
     // A uint64 no double holds: written into the text, since JSON.stringify cannot.
     const batchText = JSON.stringify(sdk).replace('"speed":2900', `"speed":${BIG_INTEGER}`);
     expect(batchText).toContain(BIG_INTEGER);
-    batch = await post(`${gw.url}/v1/batch`, batchText, { authorization: `Basic ${Buffer.from('writekey:').toString('base64')}`, 'content-type': 'application/json' });
+    batch = await post(`${gw.url}/v1/batch`, batchText, { authorization: `Basic ${Buffer.from('284Py4VgK2MsNYV7xlKzyrALx0v:').toString('base64')}`, 'content-type': 'application/json' });
 
     rejected = await post(`${gw.url}/snapshot`, '{"deployment_id": "cut off', coderHeaders);
     expect([plain.status, withProbe.status, batch.status, rejected.status]).toEqual([202, 202, 202, 400]);
@@ -133,7 +138,7 @@ describe('web console in headless Chromium', () => {
     await expect(page.locator('tbody tr th[scope="row"] a').allTextContents()).resolves.toEqual([batch.id]);
 
     await page.goto(consoleUrl('/records'));
-    await page.getByLabel('Field path').fill(PROBE_FIELD);
+    await page.getByLabel('Field path').fill(PROBE_PATH);
     await page.getByLabel('Field was').selectOption('unknown');
     await Promise.all([page.waitForURL(/field=/), page.getByRole('button', { name: 'Filter' }).click()]);
     await expect(page.locator('tbody tr th[scope="row"] a').allTextContents()).resolves.toEqual([withProbe.id]);
@@ -155,7 +160,7 @@ describe('web console in headless Chromium', () => {
     await expect(listed('dropped')).resolves.toEqual(Object.keys(record['dropped'] as object).sort());
     await expect(listed('dropped')).resolves.toContain('users[*].email');
     await expect(listed('hashed')).resolves.toEqual(Object.keys(record['hashed'] as object).sort());
-    await expect(listed('unknown')).resolves.toEqual([PROBE_FIELD]);
+    await expect(listed('unknown')).resolves.toEqual([PROBE_PATH]);
     await expect(page.locator('#f-dropped').textContent()).resolves.toMatch(/^Dropped: \d+ paths, \d+ values$/);
     await shot('04-record-coder');
   });
@@ -177,10 +182,10 @@ describe('web console in headless Chromium', () => {
 
   test('the drift view lists the unknown field by vendor, endpoint and client version', async () => {
     await page.goto(consoleUrl('/drift'));
-    const row = page.locator('tbody tr', { has: page.locator(`th code:text-is("${PROBE_FIELD}")`) });
+    const row = page.locator('tbody tr', { has: page.locator(`th code:text-is("${PROBE_PATH}")`) });
     await expect(row.count()).resolves.toBe(1);
     const cells = await row.locator('td').allTextContents();
-    expect(cells.slice(0, 5)).toEqual(['coder', '/snapshot', CODER_VERSION, '1', '1']);
+    expect(cells.slice(0, 6)).toEqual(['unknown', 'coder', '/snapshot', CODER_VERSION, '1', '1']);
     await shot('06-drift');
   });
 

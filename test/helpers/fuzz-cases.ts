@@ -18,9 +18,11 @@ endpoints:
     method: POST
     local_reply: { status: 202 }
     fields:
-      keep:                          allow
-      '"dotted.key"':                allow
-      toString:                      allow
+      # Random trees of any JSON: passed whole (subtree), and unscanned, so that what arrives can be
+      # compared with what was sent value for value (the detectors have a fuzz test of their own).
+      keep:                          { 1: allow, 2: allow, subtree: true, detectors: off, reason: fuzz trees }
+      '"dotted.key"':                { 1: allow, 2: allow, detectors: off, reason: fuzz strings }
+      toString:                      { 1: allow, 2: allow, subtree: true, detectors: off, reason: fuzz trees }
       constructor:                   drop
       ids[*]:                        hash
       user.email:                    hash
@@ -29,10 +31,10 @@ endpoints:
       user.name:                     hash
       user.password:                 drop
       secret:                        drop
-      rows[*].visible:               allow
+      rows[*].visible:               { 1: allow, 2: allow, subtree: true, detectors: off, reason: fuzz trees }
       rows[*].hidden:                drop
       events[type=track].type:       allow
-      events[type=track].props:      allow
+      events[type=track].props:      { 1: allow, 2: allow, subtree: true, detectors: off, reason: fuzz trees }
       events[type=track].props.pii:  drop
       events[type=identify]:         drop
 `;

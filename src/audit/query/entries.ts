@@ -14,7 +14,12 @@ export interface RecordLocation { file: string; line: number; seq: number }
 
 /** The members the gateway supplied, as written (see EgressFields). */
 type SuppliedEgress = Pick<EgressFields,
-  'id' | 'vendor' | 'endpoint' | 'policy' | 'decision' | 'reason' | 'upstream' | 'client' | 'client_version' | 'dropped' | 'hashed' | 'unknown'>;
+  'id' | 'vendor' | 'endpoint' | 'policy' | 'decision' | 'reason' | 'upstream' | 'client' | 'client_version' | 'dropped' | 'hashed' | 'unknown'>
+  & {
+    /** Records written before issue 12 have none of these; toEgressEntry reads them as {}. */
+    invalid?: FieldCounts; redacted?: FieldCounts; detections?: FieldCounts;
+    headers?: Record<string, string>; headers_refused?: Record<string, string>;
+  };
 
 /**
  * An egress record as read back: what the gateway supplied, with the body as the writer records it (its
@@ -64,6 +69,16 @@ function shadowOf(v: unknown): ShadowFields | undefined | null {
   return { level, sent, hashed, dropped };
 }
 
+function strings(v: unknown): Record<string, string> | null {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) return null;
+  const out: Record<string, string> = {};
+  for (const [k, s] of Object.entries(v)) {
+    if (!isString(s)) return null;
+    out[k] = s;
+  }
+  return out;
+}
+
 function optionalString(r: AuditRecord, key: string): string | undefined | null {
   const v = r[key];
   if (v === undefined) return undefined;
@@ -82,6 +97,12 @@ export function toEgressEntry(r: AuditRecord, at: { file: string; line: number }
   if (!dropped || !hashed || !unknown) return undefined;
   const shadow = shadowOf(r['shadow']);
   if (shadow === null) return undefined;
+  const invalid = r['invalid'] === undefined ? {} : counts(r['invalid']);
+  const redacted = r['redacted'] === undefined ? {} : counts(r['redacted']);
+  const detections = r['detections'] === undefined ? {} : counts(r['detections']);
+  const headers = r['headers'] === undefined ? {} : strings(r['headers']);
+  const refused = r['headers_refused'] === undefined ? undefined : strings(r['headers_refused']);
+  if (!invalid || !redacted || !detections || !headers || refused === null) return undefined;
   const optional: Partial<Record<'reason' | 'upstream' | 'client_version' | 'body_sha256', string>> = {};
   for (const key of ['reason', 'upstream', 'client_version', 'body_sha256'] as const) {
     const v = optionalString(r, key);
@@ -96,7 +117,9 @@ export function toEgressEntry(r: AuditRecord, at: { file: string; line: number }
     client,
     ...(optional.client_version === undefined ? {} : { client_version: optional.client_version }),
     ...(optional.body_sha256 === undefined ? {} : { body_sha256: optional.body_sha256 }),
-    bytes, dropped, hashed, unknown,
+    headers,
+    ...(refused === undefined ? {} : { headers_refused: refused }),
+    bytes, dropped, hashed, unknown, invalid, redacted, detections,
     ...(shadow === undefined ? {} : { shadow }),
   };
   return entry;

@@ -26,12 +26,12 @@ export function renderDriftBody(rows: readonly DriftRow[], vendors: readonly str
 <div><label for="d-vendor">Vendor</label><select id="d-vendor" name="vendor"><option value="">any</option>${vendors.map((v) =>
     html`<option value="${v}"${v === vendor ? html` selected` : ''}>${v}</option>`)}</select></div>
 <div><button type="submit">Show</button></div></form>`;
-  const intro = html`<p>Unknown fields are those no rule names: default deny removed them before anything left. A row with a recent first-seen usually means a new client release started sending something; decide whether a rule should name it.</p>`;
+  const intro = html`<p>Unknown fields are those no rule names: default deny removed them before anything left. Invalid ones failed their rule's value constraint or shape, and were removed too. A row with a recent first-seen usually means a new client release started sending something; decide whether a rule should name it, or its constraint admit it. A key no rule names is shown as <code>*</code> and its keyed tag, never as sent.</p>`;
   if (rows.length === 0) return html`${intro}${form}<p role="status">No unknown fields in the audit log${vendor === '' ? '' : ` for ${vendor}`}.</p>${shadowSection(shadow)}`;
-  const body = rows.map((r) => html`<tr><th scope="row"><code>${r.path}</code></th><td>${r.vendor}</td><td><code>${r.endpoint}</code></td>
+  const body = rows.map((r) => html`<tr><th scope="row"><code>${r.path}</code></th><td>${r.kind}</td><td>${r.vendor}</td><td><code>${r.endpoint}</code></td>
 <td>${r.client_version ?? html`<span class="muted">not sent</span>`}</td><td class="num">${r.count}</td><td class="num">${r.requests}</td>
 <td><time datetime="${r.first_seen}">${r.first_seen}</time></td><td><time datetime="${r.last_seen}">${r.last_seen}</time></td></tr>`);
   return html`${intro}${form}<table><caption>Unknown fields by vendor, endpoint and client version (${rows.length} rows)</caption>
-<thead><tr><th scope="col">Field path</th><th scope="col">Vendor</th><th scope="col">Endpoint</th><th scope="col">Client version</th><th scope="col" class="num">Occurrences</th><th scope="col" class="num">Requests</th><th scope="col">First seen (UTC)</th><th scope="col">Last seen (UTC)</th></tr></thead>
+<thead><tr><th scope="col">Field path</th><th scope="col">Kind</th><th scope="col">Vendor</th><th scope="col">Endpoint</th><th scope="col">Client version</th><th scope="col" class="num">Occurrences</th><th scope="col" class="num">Requests</th><th scope="col">First seen (UTC)</th><th scope="col">Last seen (UTC)</th></tr></thead>
 <tbody>${body}</tbody></table>${shadowSection(shadow)}`;
 }

@@ -15,6 +15,8 @@ const FIELD_REPORTS = [
   { key: 'unknown', title: 'Unknown', what: 'named by no rule: removed by default deny' },
   { key: 'dropped', title: 'Dropped', what: 'removed by a drop rule (or not hashable)' },
   { key: 'hashed', title: 'Hashed', what: 'replaced by a keyed pseudonym' },
+  { key: 'invalid', title: 'Invalid', what: 'failed its rule\'s value constraint or shape: removed (or hashed)' },
+  { key: 'redacted', title: 'Redacted', what: 'a detector found an address, a host or a credential in it: removed' },
 ] as const;
 
 const SHADOW_REPORTS = [
@@ -47,6 +49,9 @@ export function renderRecordBody(shown: ShownRequest): Html {
     ['Decision', html`<span class="decision-${e.decision}">${e.decision}</span>${e.reason === undefined ? '' : `: ${e.reason}`}`],
     ['Upstream', e.upstream],
     ['Client', e.client_version === undefined ? e.client : `${e.client} (version ${e.client_version})`],
+    ['Headers sent', Object.keys(e.headers ?? {}).length === 0 ? 'none' : html`${Object.entries(e.headers ?? {}).map(([k, v]) => html`<code>${k}: ${v}</code><br>`)}`],
+    ['Headers refused', e.headers_refused === undefined ? undefined : Object.entries(e.headers_refused).map(([k, why]) => `${k} (${why})`).join(', ')],
+    ['Redacted by detector', Object.keys(e.detections ?? {}).length === 0 ? undefined : Object.entries(e.detections ?? {}).map(([k, n]) => `${k} ${n}`).join(', ')],
     ['Policy digest', html`<code>${e.policy}</code>`],
     ['Sent', e.body_sha256 === undefined ? 'nothing' : html`${e.bytes} bytes, sha256 <code>${e.body_sha256}</code>`],
     ['Vendor reply', outcomeText(e, shown.outcome)],
@@ -61,7 +66,7 @@ ${dl}
 <div class="split">
 <section aria-labelledby="payload-h"><h2 id="payload-h">Payload as sent</h2>${payload}</section>
 <section aria-labelledby="changes-h"><h2 id="changes-h">What the policy changed</h2>
-${FIELD_REPORTS.map((r) => countsTable(`f-${r.key}`, r.title, r.what, e[r.key]))}
+${FIELD_REPORTS.map((r) => countsTable(`f-${r.key}`, r.title, r.what, e[r.key] ?? {}))}
 ${e.shadow === undefined ? '' : html`<h3 id="shadow-h">Shadow level ${e.shadow.level}: what it would have done differently</h3>
 <p class="muted">Computed beside level ${e.level} and never sent; counts only.</p>
 ${SHADOW_REPORTS.map((r) => countsTable(`s-${r.key}`, r.title, r.what, e.shadow![r.key]))}`}

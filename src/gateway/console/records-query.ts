@@ -8,7 +8,7 @@ import { FIELD_ACTIONS, type FieldAction } from '../../audit/query/field-query';
 import { parseCursor, type EgressCursor } from '../../audit/query/newest';
 import { parseTimeBound } from '../../audit/query/time-bound';
 import type { Decision } from '../../audit/types';
-import { parseFieldPath } from '../../policy/paths';
+import { parseReportPath } from '../../policy/paths';
 
 export const DECISIONS: readonly Decision[] = ['forwarded', 'blocked', 'rejected'];
 export const PAGE_SIZES: readonly number[] = [25, 50, 100, 200];
@@ -59,7 +59,7 @@ export function parseRecordsQuery(q: QueryValues, now: () => number): RecordsQue
     else errors.push({ field: bound, message: t.message });
   }
   if (form.field !== '') {
-    const p = parseFieldPath(form.field);
+    const p = parseReportPath(form.field);
     if (p.ok) filter.field = { text: p.path.text, segments: p.path.segments };
     else errors.push({ field: 'field', message: `"${form.field}" is not a field path: ${p.message} (at character ${p.offset + 1})` });
   }

@@ -13,9 +13,9 @@ describe('telegate audit drift and stats', () => {
     const run = await telegate(['audit', 'drift', dir]);
     expect(run.code).toBe(0);
     const lines = run.stdout.trimEnd().split('\n').map((l) => l.split(/\s+/));
-    expect(lines[0]).toEqual(['VENDOR', 'ENDPOINT', 'CLIENT_VERSION', 'PATH', 'COUNT', 'REQUESTS', 'FIRST_SEEN', 'LAST_SEEN']);
-    expect(lines).toContainEqual(['automatisch', '/v1/batch', '-', 'batch[*].properties.plan', '1', '1', '2026-11-20T17:30:00.000Z', '2026-11-20T17:30:00.000Z']);
-    expect(lines).toContainEqual(['coder', '/snapshot', 'v2.19.0', 'workspaces[*].ai_task', '4', '2', '2026-11-21T08:00:00.000Z', '2026-11-22T10:00:00.000Z']);
+    expect(lines[0]).toEqual(['VENDOR', 'ENDPOINT', 'CLIENT_VERSION', 'PATH', 'KIND', 'COUNT', 'REQUESTS', 'FIRST_SEEN', 'LAST_SEEN']);
+    expect(lines).toContainEqual(['automatisch', '/v1/batch', '-', 'batch[*].properties.plan', 'unknown', '1', '1', '2026-11-20T17:30:00.000Z', '2026-11-20T17:30:00.000Z']);
+    expect(lines).toContainEqual(['coder', '/snapshot', 'v2.19.0', 'workspaces[*].ai_task', 'unknown', '4', '2', '2026-11-21T08:00:00.000Z', '2026-11-22T10:00:00.000Z']);
     const distinct = new Set(REQUESTS.flatMap((r) => Object.keys(r.unknown).map((p) => `${r.vendor} ${r.endpoint} ${r.client_version} ${p}`)));
     expect(lines).toHaveLength(distinct.size + 1);
   });

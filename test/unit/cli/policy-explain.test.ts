@@ -3,6 +3,7 @@
  * JSON output is exactly the five documented keys; the human form shows the body sent and the field
  * reports without original values; bad vendor, endpoint or payload exit 2 naming the problem.
  */
+import { createHmac } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { processIO } from '../../../src/cli/io';
@@ -19,6 +20,14 @@ const ORIGINAL = {
   user2: '7c8d9e0f-1a2b-4c3d-8e4f-5a6b7c8d9e0f',
 };
 
+/** The SPEC §7 members, then those issue 12 added. */
+const JSON_MEMBERS = ['decision', 'body', 'dropped', 'hashed', 'unknown', 'invalid', 'redacted', 'detections'];
+/** A key no rule names, in a report: `*` and a tag of 16 hex digits (keyed: random without a key). */
+const TAGGED = /^\*[0-9a-f]{16}$/;
+/** The tag of a key under a key, computed here with node:crypto from the documented construction. */
+const tagUnder = (key: string, name: string): string =>
+  `*${createHmac('sha256', Buffer.from(key, 'utf8')).update(`telegate/v1/key\0${name}`, 'utf8').digest('hex').slice(0, 16)}`;
+
 const explain = (level: string, ...rest: string[]) =>
   telegate(['policy', 'explain', '--vendor', 'acme', '--endpoint', '/report', '--level', level, '--policies', POLICIES, ...rest]);
 
@@ -31,15 +40,17 @@ beforeEach(() => { restoreEnv = withEnv(noKey()); });
 afterEach(() => restoreEnv());
 
 describe('telegate policy explain --format json', () => {
-  it('prints exactly decision, body, dropped, hashed and unknown for level 1', async () => {
+  it('prints decision, body, dropped, hashed and unknown, then invalid, redacted and detections, for level 1', async () => {
     const run = await explain('1', '--format', 'json', INPUT);
     expect(run.code).toBe(0);
     const out = JSON.parse(run.stdout) as JsonObject;
-    expect(Object.keys(out)).toEqual(['decision', 'body', 'dropped', 'hashed', 'unknown']);
+    expect(Object.keys(out)).toEqual(JSON_MEMBERS);
     expect(out['decision']).toBe('forward');
     expect(out['dropped']).toEqual({ 'users[*].email': 2 });
     expect(out['hashed']).toEqual({ deployment_id: 1, owner_id: 1, 'users[*].id': 2 });
-    expect(out['unknown']).toEqual({ hostname: 1 });
+    // The unknown key is data: reported by its tag, never as sent.
+    expect(Object.keys(out['unknown'] as object)).toEqual([expect.stringMatching(TAGGED)]);
+    expect(run.stdout).not.toContain('hostname');
 
     const body = out['body'] as { deployment_id: string; owner_id: string; version: string; users: JsonObject[] };
     expect(Object.keys(body).sort()).toEqual(['deployment_id', 'owner_id', 'users', 'version']);
@@ -58,7 +69,7 @@ describe('telegate policy explain --format json', () => {
     const run = await explain('0', '--format', 'json', INPUT);
     expect(run.code).toBe(0);
     const out = JSON.parse(run.stdout) as JsonObject;
-    expect(Object.keys(out)).toEqual(['decision', 'body', 'dropped', 'hashed', 'unknown']);
+    expect(Object.keys(out)).toEqual(JSON_MEMBERS);
     expect(out['decision']).toBe('block');
     expect(out['body']).toBeNull();
   });
@@ -70,10 +81,13 @@ describe('telegate policy explain --format json', () => {
     const out = JSON.parse(run.stdout) as JsonObject;
     const { hostname: _dropped, ...expected } = input;
     expect(out['body']).toEqual(expected);
-    expect(out['unknown']).toEqual({ hostname: 1 });
+    expect(Object.keys(out['unknown'] as object)).toEqual([expect.stringMatching(TAGGED)]);
   });
 
   it('reads the payload from stdin with -', async () => {
+    // One key for both runs: the unknown key's tag is keyed.
+    restoreEnv();
+    restoreEnv = withEnv({ TELEGATE_HASH_KEY: '0123456789abcdef0123456789abcdef', TELEGATE_POLICIES: undefined });
     const fromFile = await explain('2', '--format', 'json', INPUT);
     const fromStdin = await telegate(['policy', 'explain', '--vendor', 'acme', '--endpoint', '/report', '--level', '2',
       '--policies', POLICIES, '--format', 'json', '-'], await fs.readFile(INPUT));
@@ -130,7 +144,7 @@ describe('telegate policy explain, human form', () => {
     expect(run.stdout).toMatch(/dropped: 1 field, 2 values\n\s+users\[\*\]\.email\s+2/);
     expect(run.stdout).toMatch(/hashed: 3 fields, 4 values/);
     expect(run.stdout).toMatch(/\s+users\[\*\]\.id\s+2/);
-    expect(run.stdout).toMatch(/unknown: 1 field, 1 value\n\s+hostname\s+1/);
+    expect(run.stdout).toMatch(/unknown: 1 field, 1 value\n\s+\*[0-9a-f]{16}\s+1/);
     for (const original of [...Object.values(ORIGINAL), 'ada@corp.example', 'build-01.corp.example']) {
       expect(run.stdout).not.toContain(original);
     }
@@ -201,13 +215,13 @@ describe('telegate policy explain, the diff of what the policy changed', () => {
     return stdout.slice(start).split('\n\n')[0]!.split('\n').slice(1);
   };
 
-  it('lists every changed leaf in the payload\'s order: - dropped, ~ hashed with its pseudonym, ? unknown; no originals', async () => {
+  it('lists every changed leaf in the payload\'s order: - dropped, ~ hashed with its pseudonym, ? unknown (a key no rule names by its tag); no originals', async () => {
     const body = await sentBody();
     const run = await explain('1', INPUT);
     expect(run.code).toBe(0);
     expect(diffLines(run.stdout)).toEqual([
       `  ~ deployment_id → "${body.deployment_id}"`,
-      '  ? hostname',
+      `  ? ${tagUnder(KEY, 'hostname')}`,
       `  ~ owner_id → "${body.owner_id}"`,
       `  ~ users[0].id → "${body.users[0]!.id}"`,
       '  - users[0].email',
@@ -275,13 +289,13 @@ describe('telegate policy explain, the diff of what the policy changed', () => {
     const text = await onTerminal(args());
     expect(text).toMatch(/^\u001b\[31m {2}- users\[0\]\.email\u001b\[0m$/m);
     expect(text).toMatch(/^\u001b\[33m {2}~ users\[0\]\.id → "[0-9a-f-]{36}"\u001b\[0m$/m);
-    expect(text).toMatch(/^\u001b\[35m {2}\? hostname\u001b\[0m$/m);
+    expect(text).toMatch(/^\u001b\[35m {2}\? \*[0-9a-f]{16}\u001b\[0m$/m);
   });
 
   it('no colour on a terminal with NO_COLOR, nor ever in --format json', async () => {
     const json = await onTerminal(args('--format', 'json'));
     expect(json).not.toMatch(/\u001b\[/);
-    expect(Object.keys(JSON.parse(json) as object)).toEqual(['decision', 'body', 'dropped', 'hashed', 'unknown']);
+    expect(Object.keys(JSON.parse(json) as object)).toEqual(JSON_MEMBERS);
     restoreKey();
     restoreKey = withEnv({ TELEGATE_HASH_KEY: KEY, NO_COLOR: '1' });
     const plain = await onTerminal(args());

@@ -47,7 +47,7 @@ describe('telegate policy test', () => {
     // Claim level 2 sends the user's e-mail under another key, and that nothing is unknown.
     await editFixture(policies, (t) => t
       .replace('          email: ada@corp.example\n', '          mail: ada@corp.example\n')
-      .replace(/(  2:\n[\s\S]*)unknown:\n {6}hostname: 1\n/, '$1unknown: {}\n'));
+      .replace(/(  2:\n[\s\S]*)unknown:\n {6}"\*\(hostname\)": 1\n/, '$1unknown: {}\n'));
     const run = await telegate(['policy', 'test', path.join(policies, 'tests')]);
     expect(run.code).toBe(1);
     // Quiet: the passing levels are not listed, only counted.
@@ -56,7 +56,9 @@ describe('telegate policy test', () => {
     expect(run.stdout).toContain('body differs at 2 paths:');
     expect(run.stdout).toContain('users[0].mail: expected "ada@corp.example", got (absent)');
     expect(run.stdout).toContain('users[0].email: expected (absent), got "ada@corp.example"');
-    expect(run.stdout).toMatch(/unknown differs:\n\s+hostname: expected \(none\), got 1/);
+    // The unknown key is reported by its tag (issue 12), not as sent.
+    expect(run.stdout).toMatch(/unknown differs:\n\s+\*[0-9a-f]{16}: expected \(none\), got 1/);
+    expect(run.stdout).not.toContain('hostname');
     expect(run.stdout).toMatch(/2 passed, 1 failed/);
   });
 

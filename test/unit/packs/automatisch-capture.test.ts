@@ -169,9 +169,9 @@ describe('the pack applied to batches the real SDK sent', () => {
   const bodies = (version: RudderSdkMajor): JsonValue[] =>
     (captured.get(version) ?? []).map((r) => r.json).filter((b): b is JsonValue => b !== undefined);
 
-  it.each([1, 3] as const)('level 2 forwards SDK %i batches unchanged, with nothing unknown, dropped or hashed', (version) => {
+  it.each([1, 3] as const)('level 2 forwards SDK %i batches unchanged, with nothing unknown, dropped, hashed, invalid or redacted', (version) => {
     for (const body of bodies(version)) {
-      expect(transform(endpoint, 2, body, pseudonymizer)).toEqual({ decision: 'forward', body, dropped: {}, hashed: {}, unknown: {} });
+      expect(transform(endpoint, 2, body, pseudonymizer)).toEqual({ decision: 'forward', body, dropped: {}, hashed: {}, unknown: {}, invalid: {}, redacted: {}, detections: {} });
     }
   });
 

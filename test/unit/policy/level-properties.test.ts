@@ -7,6 +7,7 @@
  * Outcomes are read from what the transform actually sent (the token in clear, or its pseudonym).
  */
 import fc from 'fast-check';
+import { NO_VENDOR_DETECTORS } from '../../../src/policy/compile';
 import { lintLevels } from '../../../src/policy/level-lint';
 import { parseFieldPath, type PathSegment } from '../../../src/policy/paths';
 import { shadowDifference } from '../../../src/policy/shadow';
@@ -26,8 +27,9 @@ function endpointOf(policy: GeneratedPolicy): Endpoint {
 function setOf(policy: GeneratedPolicy): PolicySet {
   const endpoint = endpointOf(policy);
   return {
-    policies: new Map([['acme', { vendor: 'acme', file: 'acme.yaml', digest: 'sha256:0', upstream: 'https://a.example', hosts: [], headers: [], endpoints: new Map([['/t', endpoint]]) }]]),
+    policies: new Map([['acme', { vendor: 'acme', file: 'acme.yaml', digest: 'sha256:0', upstream: 'https://a.example', hosts: [], headers: [], headerRules: [], detectors: NO_VENDOR_DETECTORS, endpoints: new Map([['/t', endpoint]]) }]]),
     loadedAt: new Date(0),
+    warnings: [],
   };
 }
 

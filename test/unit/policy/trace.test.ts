@@ -6,6 +6,7 @@
 import fc from 'fast-check';
 import type { JsonObject, JsonValue } from '../../../src/json/types';
 import { compileRules } from '../../../src/policy/compile';
+import { compileConstraint } from '../../../src/policy/constraints';
 import { parseFieldPath } from '../../../src/policy/paths';
 import type { Action, FieldChange, PathCounts } from '../../../src/policy/types';
 import { descendsInto, type ValidatedRule } from '../../../src/policy/validate';
@@ -18,19 +19,27 @@ const keySegment = fc.oneof(fc.constantFrom(...KEYS).map((k) => JSON.stringify(k
 const indexSegment = fc.constantFrom('[*]', '[kind=p]', '[kind=q]');
 const pathText = fc.tuple(keySegment, fc.array(fc.oneof(keySegment.map((k) => `.${k}`), indexSegment), { maxLength: 3 }))
   .map(([first, rest]) => first + rest.join(''));
-const rulesArb = fc.array(fc.record({ path: pathText, one: fc.constantFrom(...ACTIONS), two: fc.constantFrom(...ACTIONS) }), { maxLength: 8 })
+const rulesArb = fc.array(fc.record({ path: pathText, one: fc.constantFrom(...ACTIONS), two: fc.constantFrom(...ACTIONS), option: fc.constantFrom('none', 'subtree', 'short-string', 'short-string-hash') }), { maxLength: 8 })
   .map((specs) => {
     const rules: ValidatedRule[] = [];
     for (const s of specs) {
       const parsed = parseFieldPath(s.path);
       if (!parsed.ok) throw new Error(`generated an invalid path ${s.path}`);
       if (rules.some((r) => r.path.text === parsed.path.text)) continue;
-      rules.push({ path: parsed.path, written: s.path, order: rules.length, source: { path: parsed.path.text, actions: { 1: s.one, 2: s.two }, position: { file: 'p.yaml', line: 1, column: 1 } } });
+      rules.push({ path: parsed.path, written: s.path, order: rules.length, check: null, keyCheck: null, source: { path: parsed.path.text, actions: { 1: s.one, 2: s.two }, position: { file: 'p.yaml', line: 1, column: 1 } } });
     }
-    // As validation requires: no hash on a value that rules descend into.
+    // As validation requires: no hash and no value constraint on a value that rules descend into.
     for (const r of rules) {
-      if (rules.some((o) => o !== r && descendsInto(o.path.segments, r.path.segments))) {
+      const container = rules.some((o) => o !== r && descendsInto(o.path.segments, r.path.segments));
+      if (container) {
         for (const level of [1, 2] as const) if (r.source.actions[level] === 'hash') r.source.actions[level] = 'allow';
+      }
+      const option = specs.find((s) => parseFieldPath(s.path).ok && (parseFieldPath(s.path) as { path: { text: string } }).path.text === r.source.path)?.option ?? 'none';
+      if (option === 'subtree') r.source.subtree = true;
+      if (!container && option.startsWith('short-string')) {
+        const compiled = compileConstraint({ type: ['string'], max_length: 3 });
+        if (compiled.ok) r.check = compiled.check;
+        if (option.endsWith('hash')) r.source.invalid = 'hash';
       }
     }
     return rules;
@@ -64,7 +73,7 @@ function carryOut(body: JsonObject, changes: readonly FieldChange[]): JsonValue 
     let parent: JsonValue = out;
     for (const step of c.at.slice(0, -1)) parent = (parent as Record<string | number, JsonValue>)[step]!;
     const last = c.at[c.at.length - 1]!;
-    if (c.kind === 'hashed') {
+    if (c.pseudonym !== undefined) {
       Object.defineProperty(parent, last, { value: c.pseudonym, enumerable: true, writable: true, configurable: true });
     } else if (Array.isArray(parent)) {
       parent.splice(last as number, 1);
@@ -100,7 +109,7 @@ describe.each([1, 2] as const)('trace at level %d', (level) => {
       const compiled = compileRules(rules)[level];
       const changes = compiled.trace(body, fakePseudonymizer);
       const result = compiled.apply(body, fakePseudonymizer);
-      for (const kind of ['dropped', 'hashed', 'unknown'] as const) expect(sorted(countsOf(changes, kind))).toEqual(sorted(result[kind]));
+      for (const kind of ['dropped', 'hashed', 'unknown', 'invalid', 'redacted'] as const) expect(sorted(countsOf(changes, kind))).toEqual(sorted(result[kind]));
     }), { numRuns: 300 });
   });
 });

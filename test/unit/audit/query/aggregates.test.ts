@@ -8,7 +8,7 @@ const sum = (c: Record<string, number>) => Object.values(c).reduce((a, b) => a +
 
 /** Drift rows derived from the plan alone. */
 function expectedDrift(requests: PlannedRequest[]) {
-  const rows = new Map<string, { vendor: string; endpoint: string; client_version: string | null; path: string; count: number; requests: number; first_seen: string; last_seen: string }>();
+  const rows = new Map<string, { kind: 'unknown'; vendor: string; endpoint: string; client_version: string | null; path: string; count: number; requests: number; first_seen: string; last_seen: string }>();
   for (const r of requests) {
     for (const [p, n] of Object.entries(r.unknown)) {
       const key = [r.vendor, r.endpoint, r.client_version ?? '', p].join('|');
@@ -18,7 +18,7 @@ function expectedDrift(requests: PlannedRequest[]) {
         row.requests++;
         row.last_seen = r.ts;
       } else {
-        rows.set(key, { vendor: r.vendor, endpoint: r.endpoint, client_version: r.client_version ?? null, path: p, count: n, requests: 1, first_seen: r.ts, last_seen: r.ts });
+        rows.set(key, { kind: 'unknown', vendor: r.vendor, endpoint: r.endpoint, client_version: r.client_version ?? null, path: p, count: n, requests: 1, first_seen: r.ts, last_seen: r.ts });
       }
     }
   }

@@ -15,4 +15,7 @@ export const fakePseudonymizer: Pseudonymizer = {
     if (typeof value === 'string' || typeof value === 'number' || typeof value === 'bigint') return fakePseudonym(value);
     return undefined;
   },
+  keyTag(key: string): string {
+    return createHash('sha256').update(`key:${key}`).digest('hex').slice(0, 16);
+  },
 };

@@ -19,7 +19,7 @@ export async function writePolicy(dir: string, name: string, text: string): Prom
   return file;
 }
 
-export type RuleSpec = string | { 1: string; 2: string };
+export type RuleSpec = string | { 1: string; 2: string; [option: string]: unknown };
 
 /**
  * Loads a one-endpoint policy with the given field rules, written as YAML flow mappings (JSON is YAML),

@@ -39,8 +39,10 @@ export function policyOf(specs: { path: string; one: Action; two: Action }[]): G
     if (seen.has(parsed.path.text)) continue;
     seen.add(parsed.path.text);
     rules.push({
-      path: parsed.path, written: s.path, order: rules.length,
-      source: { path: parsed.path.text, actions: { 1: s.one, 2: s.two }, position: { file: 'p.yaml', line: 1, column: 1 } },
+      path: parsed.path, written: s.path, order: rules.length, check: null, keyCheck: null,
+      // subtree: true on every allow: these properties are about precedence, where an allow covers its
+      // whole subtree as before issue 12 (what allow does without it is tested in transform.test.ts).
+      source: { path: parsed.path.text, actions: { 1: s.one, 2: s.two }, position: { file: 'p.yaml', line: 1, column: 1 }, subtree: true },
     });
   }
   for (const r of rules) {
