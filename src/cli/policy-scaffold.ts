@@ -8,8 +8,8 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { driftReport } from '../audit/query/drift';
 import { parseJson } from '../json/parse';
 import { formatPolicyError, loadPolicySet, type Policy } from '../policy';
-import { parseFieldPath } from '../policy/paths';
-import { scaffoldPolicy, type ScaffoldBody, type ScaffoldPath } from '../policy/scaffold';
+import { parseFieldPath, parseReportPath } from '../policy/paths';
+import { scaffoldPolicy, type ScaffoldBody, type ScaffoldPath, type UnnamedPath } from '../policy/scaffold';
 import { scanAuditFolder } from './audit-folder';
 import { cliConfig } from './cli-config';
 import { fileProblem } from './file-problem';
@@ -46,6 +46,7 @@ export async function runPolicyScaffold(files: readonly string[], options: Polic
   const existing = current?.endpoints.get(options.endpoint);
 
   const paths: ScaffoldPath[] = [];
+  const unnamed: UnnamedPath[] = [];
   if (options.fromDrift === true) {
     const ran = await scanAuditFolder(`telegate ${COMMAND}`, { dir: options.auditDir ?? config.value.audit.dir }, io,
       (scan, progress) => driftReport(scan, { vendor: options.vendor, ...progress }));
@@ -55,8 +56,9 @@ export async function runPolicyScaffold(files: readonly string[], options: Polic
       const parsed = parseFieldPath(row.path);
       // `$` (a body that was not an object) and paths the language cannot express are no rule to draft.
       if (parsed.ok) paths.push({ segments: parsed.path.segments, occurrences: row.count, requests: row.requests });
+      else if (parseReportPath(row.path).ok) unnamed.push({ path: row.path, occurrences: row.count, requests: row.requests });
     }
-    if (paths.length === 0 && bodies.length === 0) {
+    if (paths.length === 0 && unnamed.length === 0 && bodies.length === 0) {
       io.stderr(`${COMMAND}: the audit log holds no unknown path for ${options.vendor} ${options.endpoint}: nothing to draft\n`);
       return EXIT_CHECK_FAILED;
     }
@@ -71,7 +73,7 @@ export async function runPolicyScaffold(files: readonly string[], options: Polic
     localStatus: options.status ?? existing?.localReply.status ?? 200,
     ...(upstream === undefined ? {} : { upstream }),
     ...(hosts === undefined ? {} : { hosts }),
-    bodies, paths,
+    bodies, paths, unnamed,
     ...(existing === undefined ? {} : { existing }),
   });
   if (options.out !== undefined) {
@@ -85,7 +87,8 @@ export async function runPolicyScaffold(files: readonly string[], options: Polic
     io.stdout(result.yaml);
   }
   const covered = result.covered > 0 ? `; ${result.covered} path(s) the current policy covers left out` : '';
-  io.stderr(`${COMMAND}: drafted ${result.drafted} rule(s), all dropped${covered}; review them, then run telegate policy check\n`);
+  const withheld = unnamed.length > 0 ? `; ${unnamed.length} unknown path(s) the log names only by a key's tag listed in comments (capture a body to draft them)` : '';
+  io.stderr(`${COMMAND}: drafted ${result.drafted} rule(s), all dropped${covered}${withheld}; review them, then run telegate policy check\n`);
   return EXIT_OK;
 }
 

@@ -75,6 +75,37 @@ function act(state: State, value: JsonValue, r: Reports, parent: State, key: str
   }
 }
 
+/** What `act` does with a value, reported nowhere (the shadow level's walk, shadow.ts). */
+export const FATE_SENT = 0;
+export const FATE_HASHED = 1;
+export const FATE_REMOVED = 2;
+export type Fate = typeof FATE_SENT | typeof FATE_HASHED | typeof FATE_REMOVED;
+
+/** The pseudonymizer keeps strings and numbers only (types.ts): anything else under `hash` is dropped. */
+function hashable(value: JsonValue): boolean {
+  return typeof value === 'string' || typeof value === 'number' || typeof value === 'bigint';
+}
+
+/**
+ * The fate `act` gives a value that is not entered, decided by the same checks in the same order. A
+ * container passed whole under `subtree: true` counts as sent, though the detectors may still cut
+ * strings out of it.
+ */
+export function fateOf(state: State, value: JsonValue): Fate {
+  switch (state.action) {
+    case ACT_ALLOW:
+      if (state.check !== null && !state.check(value)) return state.invalidHash && hashable(value) ? FATE_HASHED : FATE_REMOVED;
+      if (typeof value === 'string') return state.valueScan !== 0 && detect(value, state.valueScan) !== null ? FATE_REMOVED : FATE_SENT;
+      if (typeof value !== 'object' || value === null) return FATE_SENT;
+      return state.subtree ? FATE_SENT : FATE_REMOVED;
+    case ACT_HASH:
+      if (state.check !== null && !state.check(value)) return state.invalidHash && hashable(value) ? FATE_HASHED : FATE_REMOVED;
+      return hashable(value) ? FATE_HASHED : FATE_REMOVED;
+    default:
+      return FATE_REMOVED;
+  }
+}
+
 /**
  * An allowed subtree, scanned: every string and every key in it meets the detectors, and what they find
  * is removed (a member whole, an element from its array). Copy on write, like the walk itself.

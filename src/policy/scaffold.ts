@@ -21,6 +21,11 @@ import type { Endpoint, FieldCategory } from './types';
 export interface ScaffoldBody { source: string; value: JsonValue }
 /** A report path as the audit log writes it (`users[*].email`), with how often it was seen. */
 export interface ScaffoldPath { segments: readonly PathSegment[]; occurrences: number; requests: number }
+/**
+ * An unknown path whose last key the log holds only as its keyed tag (`users[*].*3fa2…`: keys are data,
+ * so a key no rule names is never written as sent). No rule can be drafted for a name that is not known.
+ */
+export interface UnnamedPath { path: string; occurrences: number; requests: number }
 
 export interface ScaffoldInput {
   vendor: string;
@@ -31,6 +36,8 @@ export interface ScaffoldInput {
   hosts?: readonly string[];
   bodies: readonly ScaffoldBody[];
   paths?: readonly ScaffoldPath[];
+  /** Unknown paths of the audit log that end in a key known only by its tag: listed for the reviewer. */
+  unnamed?: readonly UnnamedPath[];
   /** The vendor's current endpoint, when it has one: paths it covers are left out. */
   existing?: Endpoint;
   /** For the header comment. */
@@ -170,12 +177,15 @@ const EMPTY_SHAPES: ReadonlySet<Shape> = new Set(['null', 'empty object', 'empty
 
 /**
  * Whether the current rules (level 1; coverage does not depend on the level) decide this path already:
- * a rule covers it, or rules name members inside it and it was only ever seen empty or null.
+ * a rule covers it, or rules name members inside it and it was only ever seen empty or null, or it was
+ * only seen as a list of values and a rule decides its elements (`tags[*]`).
  */
 function covered(endpoint: Endpoint, segments: readonly PathSegment[], shapes: ReadonlySet<Shape>): boolean {
   let state = rootStateOf(endpoint.compiled[1]);
   for (const segment of segments) {
     if (state.action !== ACT_UNKNOWN && !state.enter) return true;
+    // States below a subtree a secret path may run through are built on first use (states.ts).
+    state.build();
     let next: State | null;
     if (segment.kind === 'key') next = state.keyed?.get(segment.name) ?? state.otherKey;
     else if (segment.kind === 'any-key') next = state.otherKey;
@@ -184,7 +194,22 @@ function covered(endpoint: Endpoint, segments: readonly PathSegment[], shapes: R
     state = next;
   }
   if (state.action !== ACT_UNKNOWN) return true;
-  return state.enter && shapes.size > 0 && [...shapes].every((shape) => EMPTY_SHAPES.has(shape));
+  if (!state.enter || shapes.size === 0) return false;
+  if ([...shapes].every((shape) => EMPTY_SHAPES.has(shape))) return true;
+  state.build();
+  const element = state.element;
+  return element !== null && element.action !== ACT_UNKNOWN && [...shapes].every((shape) => shape === 'list of values' || EMPTY_SHAPES.has(shape));
+}
+
+/** Comments for the unknown keys the log names only by tag: where they were, how often, and what to do. */
+function unnamedNotes(unnamed: readonly UnnamedPath[]): string[] {
+  if (unnamed.length === 0) return [];
+  return [
+    `    # The audit log also holds ${plural(unnamed.length, 'unknown path')} ending in a key no rule names, which it`,
+    '    # writes only as its keyed tag (keys are data): no rule can be drafted from it. Capture a body the',
+    '    # client sends (telegate policy scaffold … FILE) to see the names:',
+    ...unnamed.map((u) => `    #   ${u.path}   unknown ${plural(u.occurrences, 'time')} in ${plural(u.requests, 'request')}`),
+  ];
 }
 
 // --- YAML --------------------------------------------------------------------------------------------------
@@ -250,6 +275,7 @@ export function scaffoldPolicy(input: ScaffoldInput): ScaffoldResult {
     `    local_reply: { status: ${input.localStatus} }   # what the vendor answers: telegate's reply at level 0`,
     rows.length === 0 ? '    fields: {}' : '    fields:',
     ...rows.map((r) => `      ${`${r.key}:`.padEnd(width)} ${r.rule}   # ${r.comment}`),
+    ...unnamedNotes(input.unnamed ?? []),
   ];
   return { yaml: `${lines.join('\n')}\n`, drafted: rows.length, covered: skipped };
 }

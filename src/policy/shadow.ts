@@ -3,16 +3,22 @@
  * have sent differently, path by path, with counts and never a value. The gateway records it in the
  * egress record (`shadow`), so a team can switch levels knowing exactly what changes.
  *
- * One walk over the parsed body drives the enforced and the shadow level's states side by side. Both come
- * from one trie, so they enter the same containers and only their actions differ (level-lint.ts says why);
- * nothing is hashed and no body is built, so the walk costs less than the transform it shadows. A value
- * whose outcome differs (sent in clear, sent as a pseudonym, or not sent) is counted under its report path
- * in the map of what the shadow level would do with it. Paths are those of the rules that decide: a key
- * no rule names is written `*`, since keys are data too.
+ * One walk over the parsed body drives the enforced and the shadow level's states side by side. The two
+ * levels' trees need not have one shape: a secret rule, a dropped container or a subtree allow can make
+ * one level decide a whole container that the other enters member by member. So each side is either a
+ * state, a subtree allowed whole that the detectors still scan, or the fate an ancestor gave its whole
+ * value; a value is compared where neither side goes into it, by the very checks the transform makes
+ * (apply.ts `fateOf`: constraints, shapes, detectors, hashability).
+ * Nothing is hashed and no body is built. A value whose fate differs (sent in clear, sent as a pseudonym,
+ * or not sent) is counted under its report path in the map of what the shadow level would do with it.
+ * Paths are those of the rules that decide: a key no rule names is written `*`, since keys are data too.
  */
-import type { JsonValue } from '../json/types';
+import type { JsonObject, JsonValue } from '../json/types';
+import { FATE_REMOVED, FATE_SENT, fateOf, type Fate } from './apply';
 import { rootStateOf } from './compile';
-import { ACT_ALLOW, ACT_HASH, ACT_UNKNOWN, type State } from './states';
+import { detect } from './detectors';
+import { memberPlan } from './member-plan';
+import { ACT_UNKNOWN, State } from './states';
 import type { Endpoint, PathCounts } from './types';
 
 /** What the shadow level would have done differently: `sent` in clear, `hashed`, or `dropped` (not sent). */
@@ -23,15 +29,38 @@ export interface ShadowDifference {
   dropped: PathCounts;
 }
 
-const CLEAR = 0;
-const HASHED = 1;
-const NONE = 2;
-type Outcome = typeof CLEAR | typeof HASHED | typeof NONE;
+/** An allowed subtree passed whole, whose strings and keys the detectors of `mask` still scan (apply.ts). */
+class Scan {
+  constructor(readonly mask: number) {}
+}
+const scans = new Map<number, Scan>();
+const scanOf = (mask: number): Scan => {
+  let scan = scans.get(mask);
+  if (scan === undefined) scans.set(mask, (scan = new Scan(mask)));
+  return scan;
+};
 
-function outcome(state: State, value: JsonValue): Outcome {
-  if (state.action === ACT_ALLOW) return CLEAR;
-  if (state.action === ACT_HASH) return typeof value === 'string' || typeof value === 'number' || typeof value === 'bigint' ? HASHED : NONE;
-  return NONE;
+/**
+ * A level's view of one value: the state that decides it, a scanned subtree it lies in, or the fate an
+ * ancestor gave the whole of it.
+ */
+type Side = State | Scan | Fate;
+
+/** What a side does with this value: goes into it (a state entering it, a scan over a container), or decides it whole. */
+function resolve(side: Side, value: JsonValue): Side {
+  const container = typeof value === 'object' && value !== null;
+  if (side instanceof State) {
+    if (side.enter && container) return side;
+    // As apply.ts: a null where rules name members passes unreported (an empty collection, as Go encodes one).
+    if (side.enter && value === null && side.action === ACT_UNKNOWN) return FATE_SENT;
+    const fate = fateOf(side, value);
+    return fate === FATE_SENT && container && side.scan !== 0 ? scanOf(side.scan) : fate;
+  }
+  if (side instanceof Scan) {
+    if (container) return side;
+    return typeof value === 'string' && detect(value, side.mask) !== null ? FATE_REMOVED : FATE_SENT;
+  }
+  return side;
 }
 
 function count(counts: Map<string, number>, path: string): void {
@@ -44,55 +73,24 @@ function toPathCounts(counts: Map<string, number>): PathCounts {
   return out;
 }
 
-/**
- * Whether anything at or below this pair of states can come out differently at the two levels: a subtree
- * where every rule has one action at both levels is skipped whole. Computed once per state (its partner
- * in the other level's tree is fixed by the trie). Discriminators are resolved per element at run time,
- * so a state that has some is always entered.
- */
-const differs = new WeakMap<State, boolean>();
-
-function mayDiffer(a: State, b: State): boolean {
-  const known = differs.get(a);
-  if (known !== undefined) return known;
-  let result = a.action !== b.action;
-  if (!result && a.enter) {
-    result = a.discriminators !== null
-      || (a.otherKey !== null && mayDiffer(a.otherKey, b.otherKey!))
-      || (a.element !== null && mayDiffer(a.element, b.element!));
-    if (!result && a.keyed !== null) {
-      for (const [key, child] of a.keyed) {
-        if (mayDiffer(child, b.keyed!.get(key)!)) { result = true; break; }
-      }
-    }
+/** Each member's side under a side that goes into an object. */
+function membersOf(side: Side, obj: JsonObject, keys: readonly string[]): readonly Side[] {
+  if (side instanceof State) {
+    side.build();
+    const plan = memberPlan(side, keys);
+    // A key that fails the wildcard's constraint or a detector keeps its member from leaving at all.
+    return plan.children.map((child, i) => (plan.verdicts?.[i] ? FATE_REMOVED : child));
   }
-  differs.set(a, result);
-  return result;
+  // In a scanned subtree, a key a detector finds removes its member (apply.ts scanSubtree).
+  if (side instanceof Scan) return keys.map((k) => (detect(k, side.mask) !== null ? FATE_REMOVED : side));
+  return keys.map(() => side);
 }
 
-/**
- * Per object state, the members worth a look for the last key set seen (array elements nearly always
- * share theirs, as member-plan.ts notes): each one's pair of states, and only those that may differ.
- */
-interface PairPlan { keys: readonly string[]; active: readonly number[]; a: readonly State[]; b: readonly State[] }
-const plans = new WeakMap<State, PairPlan>();
-
-function pairPlan(a: State, b: State, keys: readonly string[]): PairPlan {
-  const last = plans.get(a);
-  if (last !== undefined && last.keys.length === keys.length && last.keys.every((k, i) => k === keys[i])) return last;
-  const as: State[] = [];
-  const bs: State[] = [];
-  const active: number[] = [];
-  keys.forEach((k, i) => {
-    const ca = a.keyed?.get(k) ?? a.otherKey!;
-    const cb = b.keyed?.get(k) ?? b.otherKey!;
-    as.push(ca);
-    bs.push(cb);
-    if (mayDiffer(ca, cb)) active.push(i);
-  });
-  const plan = { keys, active, a: as, b: bs };
-  plans.set(a, plan);
-  return plan;
+/** An element's side under a side that goes into an array. */
+function elementOf(side: Side, element: JsonValue): Side {
+  if (!(side instanceof State)) return side;
+  side.build();
+  return side.discriminators !== null ? side.elementState(element) : side.element!;
 }
 
 /**
@@ -100,39 +98,38 @@ function pairPlan(a: State, b: State, keys: readonly string[]): PairPlan {
  * it). Level 0 has no rules: there is nothing to compare.
  */
 export function shadowDifference(endpoint: Endpoint, enforced: 1 | 2, shadow: 1 | 2, body: JsonValue): ShadowDifference {
-  const sent = new Map<string, number>();
-  const hashed = new Map<string, number>();
-  const dropped = new Map<string, number>();
-  const into = [sent, hashed, dropped] as const;
+  const into = [new Map<string, number>(), new Map<string, number>(), new Map<string, number>()] as const;
 
-  const visit = (a: State, b: State, value: JsonValue, parent: State): void => {
-    if (!mayDiffer(a, b)) return;
-    if (a.enter && typeof value === 'object') {
-      if (value !== null) {
-        if (Array.isArray(value)) {
-          const selective = a.discriminators !== null;
-          for (const element of value) {
-            visit(selective ? a.elementState(element) : a.element!, selective ? b.elementState(element) : b.element!, element, a);
-          }
-        } else {
-          const keys = Object.keys(value);
-          const plan = pairPlan(a, b, keys);
-          for (const i of plan.active) visit(plan.a[i]!, plan.b[i]!, value[keys[i]!]!, a);
-        }
-        return;
-      }
-      // apply.ts: a null where rules name members passes unreported at both levels.
-      if (a.action === ACT_UNKNOWN) return;
+  const visit = (a: Side, b: Side, value: JsonValue, path: string): void => {
+    const ra = resolve(a, value);
+    const rb = resolve(b, value);
+    if (typeof ra === 'number' && typeof rb === 'number') {
+      if (ra !== rb) count(into[rb], path);
+      return;
     }
-    if (a.action === b.action) return;
-    const was = outcome(a, value);
-    const would = outcome(b, value);
-    // Never a key no rule names (the actions differ, so a rule decides this value: its path, or `*`).
-    if (was !== would) count(into[would], a.path ?? `${parent.prefix}*`);
+    // One side at least goes into the value; a side that decided it whole gives each member its fate.
+    const named = ra instanceof State ? ra : rb instanceof State ? rb : undefined;
+    const pathOf = (ca: Side, cb: Side, fallback: string): string =>
+      (ca instanceof State && ca.path !== null ? ca.path : cb instanceof State && cb.path !== null ? cb.path : fallback);
+    if (Array.isArray(value)) {
+      for (const element of value) {
+        const ca = elementOf(ra, element);
+        const cb = elementOf(rb, element);
+        visit(ca, cb, element, pathOf(ca, cb, `${path === '' ? '$' : path}[*]`));
+      }
+      return;
+    }
+    const obj = value as JsonObject;
+    const keys = Object.keys(obj);
+    const as = membersOf(ra, obj, keys);
+    const bs = membersOf(rb, obj, keys);
+    const prefix = named?.prefix ?? `${path}.`;
+    for (let i = 0; i < keys.length; i++) visit(as[i]!, bs[i]!, obj[keys[i]!]!, pathOf(as[i]!, bs[i]!, `${prefix}*`));
   };
 
-  const rootA = rootStateOf(endpoint.compiled[enforced]);
-  const rootB = rootStateOf(endpoint.compiled[shadow]);
-  if (enforced !== shadow && typeof body === 'object' && body !== null && !Array.isArray(body)) visit(rootA, rootB, body, rootA);
+  if (enforced !== shadow && typeof body === 'object' && body !== null && !Array.isArray(body)) {
+    visit(rootStateOf(endpoint.compiled[enforced]), rootStateOf(endpoint.compiled[shadow]), body, '');
+  }
+  const [sent, hashed, dropped] = into;
   return { level: shadow, sent: toPathCounts(sent), hashed: toPathCounts(hashed), dropped: toPathCounts(dropped) };
 }

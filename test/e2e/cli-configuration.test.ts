@@ -85,7 +85,7 @@ describe('--config and the environment give every command its folders', () => {
       const show = await runCli(['audit', 'show', 'from-configured-log', ...how.args], { cwd: dir, env: how.env });
       expect(show.code).toBe(0);
       const drift = await runCli(['audit', 'drift', ...how.args], { cwd: dir, env: how.env });
-      expect(drift.stdout).toMatch(/coder +\/snapshot +- +hostname +1 +1/);
+      expect(drift.stdout).toMatch(/coder +\/snapshot +- +hostname +unknown +1 +1/);
       const stats = await runCli(['audit', 'stats', ...how.args], { cwd: dir, env: how.env });
       expect(stats.stdout).toMatch(/^coder +1 +forwarded +1 /m);
     }

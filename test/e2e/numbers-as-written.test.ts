@@ -38,20 +38,21 @@ function exactValue(token: string): string {
   return `${m[1]}${mantissa}e${power}`;
 }
 
-// Allowed at level 2 by the shipped Coder policy (prebuilt_workspaces[*].count).
+// Allowed at level 2 by the shipped Coder policy as any number (workspace_agent_stats[*].connection_latency_50,
+// a float64 in Coder's source; an integer-typed field would rightly refuse the fractions).
 const TOKENS = [
   '-0', '-0.0', '-0e5', '-0.000E-3', '0', '0.0', '1.0', '1e2', '-1.5e300', '5e-324', '0.1', '1E-7', '2.5e-5',
   '9007199254740993', '-9007199254740993', '18446744073709551615', '123.456',
 ];
 
 test('every number in an allowed field reaches the vendor with its value as written, -0 included, and the record holds those bytes', async () => {
-  const text = `{"deployment_id":"${randomUUID()}","prebuilt_workspaces":[${TOKENS.map((t) => `{"count":${t}}`).join(',')}]}`;
+  const text = `{"deployment_id":"${randomUUID()}","workspace_agent_stats":[${TOKENS.map((t) => `{"connection_latency_50":${t}}`).join(',')}]}`;
   const before = vendor.received.length;
   const reply = await httpCall(`${gw.url}/snapshot`, { method: 'POST', body: text, headers: { 'content-type': 'application/json' } });
   expect(reply.status).toBe(202);
   expect(vendor.received.length).toBe(before + 1);
   const sent = vendor.received[before]!.body.toString('utf8');
-  const tokens = [...sent.matchAll(/"count":([^,}]+)/g)].map((m) => m[1]!);
+  const tokens = [...sent.matchAll(/"connection_latency_50":([^,}]+)/g)].map((m) => m[1]!);
   expect(tokens.map(exactValue)).toEqual(TOKENS.map(exactValue));
   // Negative zero in particular is written as JSON writes it, with its sign.
   expect(tokens.slice(0, 4)).toEqual(['-0', '-0', '-0', '-0']);

@@ -5,7 +5,7 @@
  * gateway wrote from real requests and gates on what would newly leave. Real HTTP through telegate to a
  * stand-in vendor, the CLI in child processes.
  */
-import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { openAuditWriter } from '../../src/audit';
@@ -103,7 +103,9 @@ describe('shadow_level', () => {
     expect((await runCli(['audit', 'verify', audit])).code).toBe(0);
     const drift = await runCli(['audit', 'drift', audit]);
     expect(drift.code).toBe(0);
-    expect(drift.stdout).toMatch(/^acme +\/report +acme-agent\/2\.14 +hostname +2 +2 /m);
+    // A key no rule names is written as `*` and its keyed tag, never as sent.
+    expect(drift.stdout).toMatch(/^acme +\/report +acme-agent\/2\.14 +\*[0-9a-f]{16} +unknown +2 +2 /m);
+    expect(drift.stdout).not.toContain('hostname');
     expect(drift.stdout).toMatch(/^acme +\/report +2 +1 +hashed +users\[\*\]\.id +4 +2 /m);
     expect(drift.stdout).toMatch(/^acme +\/report +2 +1 +dropped +users\[\*\]\.email +4 +2 /m);
     const json = await runCli(['audit', 'drift', '--format', 'json', audit]);
@@ -256,14 +258,21 @@ describe('telegate policy scaffold --from-drift', () => {
     const r = await runCli(['policy', 'scaffold', '--vendor', 'coder', '--endpoint', '/snapshot', '--from-drift', '--audit-dir', audit, '--policies', SHIPPED]);
     expect(r.code).toBe(0);
     const rules = r.stdout.split('\n').filter((l) => /^ {6}\S/.test(l));
-    // Default deny removed the whole unknown array, once: that is all the log knows of it.
-    expect(rules.map((l) => l.trim().split(':')[0])).toEqual(['ai_seat_states']);
-    expect(rules[0]).toContain('{ 1: drop, 2: drop, category: ');
-    expect(rules[0]).toContain('unknown in the audit log 1 time in 1 request');
+    // Default deny removed the whole unknown array, once, and the log names its key only by its keyed tag
+    // (keys are data): no rule can be drafted for a name the log does not hold; the draft says where it was.
+    expect(rules).toEqual([]);
+    expect(r.stdout).toMatch(/^ {4}# {3}\*[0-9a-f]{16} {3}unknown 1 time in 1 request$/m);
+    expect(r.stderr).toContain('1 unknown path(s) the log names only by a key\'s tag');
+    expect(r.stdout).not.toContain('ai_seat_states');
     expect(r.stdout).not.toContain('1b4e28ba');
-    // With a captured body beside it, the draft goes down to the fields inside.
+    // The draft is still a policy that loads.
+    const draft = path.join(dir, 'from-drift', 'coder.yaml');
+    await mkdir(path.dirname(draft), { recursive: true });
+    await writeFile(draft, r.stdout);
+    expect((await runCli(['policy', 'check', draft])).code).toBe(0);
+    // With a captured body beside it, the draft has the names, down to the fields inside.
     const both = await runCli(['policy', 'scaffold', '--vendor', 'coder', '--endpoint', '/snapshot', '--from-drift', '--audit-dir', audit, '--policies', SHIPPED, newer]);
     expect(both.stdout.split('\n').filter((l) => /^ {6}\S/.test(l)).map((l) => l.trim().split(':')[0]))
-      .toEqual(['ai_seat_states', 'ai_seat_states[*].seats', 'ai_seat_states[*].user_id']);
+      .toEqual(['ai_seat_states[*].seats', 'ai_seat_states[*].user_id']);
   });
 });

@@ -1,6 +1,6 @@
 /**
  * The shipped packs' value constraints against what the vendors really send (issue 12, point 8): every
- * captured body (the vendors' examples in ../shared/vendors/examples, the packs' fixture inputs, and the
+ * captured body (the vendors' examples in test/fixtures/vendor-examples, the packs' fixture inputs, and the
  * batches the real RudderStack SDKs put on the wire) passes both packs with nothing invalid and nothing
  * redacted; and every string that leaves as sent at level 1, replaced by a marked e-mail address, IP
  * address, URL, host name, token or key, or by an object or array holding one, never leaves.
@@ -13,7 +13,7 @@ import { createPseudonymizer, loadPolicySet, transform, type Endpoint, type Poli
 import { automatischTrackCalls, currentHost, runRudderClient, startCaptureServer, type RudderSdkMajor } from '../../helpers/rudder-capture';
 
 const ROOT = path.join(__dirname, '../../..');
-const EXAMPLES = path.join(ROOT, '../../shared/vendors/examples');
+const EXAMPLES = path.join(ROOT, 'test/fixtures/vendor-examples');
 const pseudonymizer = createPseudonymizer(Buffer.from('pack-constraints-test-key-0123456789', 'utf8'));
 
 interface Captured { name: string; vendor: 'coder' | 'automatisch'; endpoint: string; body: JsonObject }
@@ -33,8 +33,7 @@ function classify(name: string, body: JsonObject): Captured {
 /** The vendors' captured examples and the packs' fixture inputs. */
 function files(): Captured[] {
   const out: Captured[] = [];
-  let examples: string[] = [];
-  try { examples = readdirSync(EXAMPLES).filter((f) => f.endsWith('.json')); } catch { examples = []; }
+  const examples = readdirSync(EXAMPLES).filter((f) => f.endsWith('.json'));
   for (const f of examples) out.push(classify(`examples/${f}`, exact(readFileSync(path.join(EXAMPLES, f)))));
   const tests = path.join(ROOT, 'policies/tests');
   for (const f of readdirSync(tests).filter((n) => n.endsWith('.input.json'))) out.push(classify(`policies/tests/${f}`, exact(readFileSync(path.join(tests, f)))));
