@@ -2,7 +2,7 @@
  * `listen` as a list (one process, several listeners: plain HTTP and TLS side by side) beside the single
  * mapping it always was: what each form gives, where TELEGATE_PORT goes, and every mistake named by its key.
  */
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { FIXTURES, loadErrors, loadOk } from './load-fixture';
@@ -11,8 +11,16 @@ const CERT = path.join(FIXTURES, 'tls/cert.pem');
 const KEY = path.join(FIXTURES, 'tls/key.pem');
 const tls = `tls: { cert: ${JSON.stringify(CERT)}, key: ${JSON.stringify(KEY)} }`;
 
+/** Every folder fileWith made: removed after the suite (the global teardown fails a run that leaves any). */
+const made: string[] = [];
+
+afterAll(async () => {
+  await Promise.all(made.map((dir) => rm(dir, { recursive: true, force: true })));
+});
+
 async function fileWith(text: string): Promise<{ cwd: string; file: string }> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'telegate-listen-'));
+  made.push(dir);
   await writeFile(path.join(dir, 'telegate.yaml'), text);
   return { cwd: dir, file: 'telegate.yaml' };
 }
