@@ -1,0 +1,61 @@
+/**
+ * What one client may hold of a telemetry listener (issue 14, "fair connections"):
+ *
+ * - `limits.connections` per listener (Node's maxConnections; counted here as `connection-limit`);
+ * - `limits.connections_per_client` per peer address, across every listener of the process: past it a new
+ *   connection is closed as it arrives (`per-client-limit`), so one peer cannot take the whole budget.
+ *   Behind a NAT or a load balancer, instances share an address and so share this budget;
+ * - `limits.write_timeout_ms`: Node's socket timeout (nothing read or written for that long) ends a
+ *   connection whose response the client does not take, a body that stopped, and an idle connection;
+ *   connection-gate.ts decides which, since a request waiting for its vendor is quiet too;
+ * - a client that half-closes after its request (`shutdown(SHUT_WR)`, e.g. `socket.end()`) still hears
+ *   the answer: its read side is open (Node's `httpAllowHalfOpen`; it ends the connection after the last
+ *   response instead of at once).
+ */
+import type { Server } from 'node:http';
+import type { Socket } from 'node:net';
+import type { ConnectionGates } from './connection-gate';
+import type { ConnectionMetrics } from './connection-metrics';
+
+export interface ConnectionLimits {
+  connections: number;
+  perClient: number;
+  writeTimeoutMs: number;
+}
+
+/** Connections open per peer address, shared by every listener of one gateway. */
+export class PeerCounts {
+  private readonly open = new Map<string, number>();
+
+  /** Counts `socket` in, or returns false when its peer already holds `max`. */
+  admit(socket: Socket, max: number): boolean {
+    const peer = socket.remoteAddress ?? '';
+    const count = this.open.get(peer) ?? 0;
+    if (count >= max) return false;
+    this.open.set(peer, count + 1);
+    socket.once('close', () => {
+      const left = (this.open.get(peer) ?? 1) - 1;
+      if (left <= 0) this.open.delete(peer);
+      else this.open.set(peer, left);
+    });
+    return true;
+  }
+}
+
+export function limitConnections(server: Server, limits: ConnectionLimits, peers: PeerCounts, gates: ConnectionGates, metrics: ConnectionMetrics): void {
+  server.maxConnections = limits.connections;
+  server.on('drop', () => metrics.refused.inc({ reason: 'connection-limit' }));
+  server.on('connection', (socket: Socket) => {
+    if (peers.admit(socket, limits.perClient)) return;
+    metrics.refused.inc({ reason: 'per-client-limit' });
+    socket.destroy();
+  });
+  (server as Server & { httpAllowHalfOpen: boolean }).httpAllowHalfOpen = true;
+  // Node's own keep-alive timeout (5 s) still ends idle connections between requests; this one governs
+  // while a request is on the connection, and a connection that never sends one.
+  server.timeout = limits.writeTimeoutMs;
+  server.on('timeout', (socket: Socket) => {
+    const done = gates.timedOut(socket);
+    if (done === 'write-stalled' || done === 'body-stalled') metrics.timedOut.inc({ reason: done });
+  });
+}
