@@ -213,10 +213,7 @@ class Gate {
   ) {
     this.reading = new SocketReading(socket);
     this.clock = new BodyClock(socket, () => this.reading.stopped || socket.writableNeedDrain);
-    socket.once('close', () => {
-      this.options.deadlines?.forget(this.clock);
-      this.current?.cancel(CLIENT_GONE);
-    });
+    socket.once('close', () => this.options.deadlines?.forget(this.clock));
   }
 
   get busy(): boolean {
@@ -291,6 +288,8 @@ class Gate {
     this.current = running;
     // 'close' follows 'finish' (next tick), and also comes when the connection dies mid-response.
     res.once('close', () => {
+      // Closed before its response was complete: the connection died (a reset, the write timeout).
+      if (!res.writableFinished) running.cancel(CLIENT_GONE);
       if (this.current === running) this.current = undefined;
       // The response closed the connection (Node ends the socket after a `Connection: close` response,
       // however that header came about) or the connection died: nothing after it is judged.
