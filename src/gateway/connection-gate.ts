@@ -239,7 +239,6 @@ class Gate {
     if (this.refusal !== undefined) return;
     this.refusal = error;
     this.last = true;
-    this.options.refused(error.code);
     const current = this.current;
     if (current !== undefined && !current.committed && !current.res.headersSent) {
       // The request being judged has not left: it is refused in the connection's place (or answers a
@@ -248,10 +247,12 @@ class Gate {
       this.queue.length = 0;
       current.res.shouldKeepAlive = false;
       // A request whose own message is unfinished broke it itself (a bad chunk, a timeout): it gets the
-      // parser's refusal; a complete one is cancelled by what came after it.
+      // parser's refusal, and its handler counts it; a complete one is cancelled by what came after it.
+      if (current.req.complete) this.options.refused(error.code);
       current.cancel(current.req.complete ? cancellation(error) : error);
       return;
     }
+    this.options.refused(error.code);
     // A request already answered, or committed and still to be answered: the refusal follows its response.
     this.next();
   }
