@@ -23,6 +23,16 @@ export interface ConnectionLimits {
   writeTimeoutMs: number;
 }
 
+/**
+ * Connections closed here as they arrived. On a TLS listener the TLS socket wrapping one then fails its
+ * handshake; tls-handshake-failures.ts asks this so such a refusal is not counted as a certificate problem.
+ */
+const refusedOnArrival = new WeakSet<Socket>();
+
+export function refusedByLimits(raw: Socket): boolean {
+  return refusedOnArrival.has(raw);
+}
+
 /** Connections open per peer address, shared by every listener of one gateway. */
 export class PeerCounts {
   private readonly open = new Map<string, number>();
@@ -48,6 +58,7 @@ export function limitConnections(server: Server, limits: ConnectionLimits, peers
   server.on('connection', (socket: Socket) => {
     if (peers.admit(socket, limits.perClient)) return;
     metrics.refused.inc({ reason: 'per-client-limit' });
+    refusedOnArrival.add(socket);
     socket.destroy();
   });
   (server as Server & { httpAllowHalfOpen: boolean }).httpAllowHalfOpen = true;

@@ -9,13 +9,17 @@
  * the loopback interface): two peers, as the per-client cap sees them.
  */
 import { randomUUID } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { connect, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { egressRecords, readAuditRecords } from '../helpers/audit-records';
 import { startTestGateway, type TestGateway } from '../helpers/gateway-harness';
 import { httpCall } from '../helpers/http-call';
 import { parsePrometheusText, sampleValue } from '../helpers/prometheus-text';
 import { parseRawReplies } from '../helpers/raw-http';
 import { startStandInVendor, type StandInVendor } from '../helpers/stand-in-vendor';
+import { createTestCa, issueServerCertificate } from '../helpers/test-ca';
 
 const CONNECTIONS = 6;
 const PER_CLIENT = 4;
@@ -108,3 +112,35 @@ test('a body that keeps to body_min_rate is not cut at body_timeout_ms', async (
   expect(parseRawReplies(Buffer.concat(chunks)).replies.map((r) => r.status)).toEqual([202]);
   expect(vendor.received.at(-1)!.body.toString('utf8')).toBe(JSON.stringify({ deployment_id: deploymentId }));
 }, 30_000);
+
+describe('the per-client cap spans a plain and a TLS listener', () => {
+  let dir: string;
+  let tlsGw: TestGateway;
+  beforeAll(async () => {
+    dir = await mkdtemp(path.join(tmpdir(), 'telegate-slow-tls-'));
+    const authority = await createTestCa(dir);
+    const { certPath, keyPath } = await issueServerCertificate(authority, dir, ['localhost']);
+    tlsGw = await startTestGateway({
+      env: { TELEGATE_UPSTREAM_CODER: vendor.url },
+      configYaml: `listen:\n  - { host: 127.0.0.1, port: 0 }\n  - { host: 127.0.0.1, port: 0, tls: { cert: ${JSON.stringify(certPath)}, key: ${JSON.stringify(keyPath)} } }\nlimits: { connections_per_client: 2 }\n`,
+    });
+  });
+  afterAll(async () => {
+    await tlsGw.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  test('two plain connections from one address leave it no TLS connection, and that refusal is no TLS failure', async () => {
+    const open = (url: string): Promise<Socket> => new Promise((resolve, reject) => {
+      const s = connect({ host: '127.0.0.1', port: Number(new URL(url).port), localAddress: '127.0.0.2' }, () => resolve(s));
+      s.once('error', reject);
+    });
+    const held = [await open(tlsGw.urls[0]!), await open(tlsGw.urls[0]!)];
+    const refused = await open(tlsGw.urls[1]!);
+    await new Promise<void>((resolve) => { refused.on('error', () => undefined); refused.once('close', () => resolve()); });
+    const samples = parsePrometheusText((await httpCall(`${tlsGw.adminUrl}/metrics`)).body);
+    expect(sampleValue(samples, 'telegate_connections_refused_total', { reason: 'per-client-limit' })).toBe(1);
+    expect(samples.filter((s) => s.name === 'telegate_tls_handshake_failures_total' && s.value > 0)).toEqual([]);
+    for (const s of held) s.destroy();
+  });
+});
