@@ -153,8 +153,9 @@ export class ConnectionGates {
       socket.destroy();
       return 'write-stalled';
     }
-    const current = this.gates.get(socket)?.running;
-    if (current !== undefined && !current.req.complete) {
+    const gate = this.gates.get(socket);
+    const current = gate?.running;
+    if (current !== undefined && !current.req.complete && !gate!.holding()) {
       this.bodyLate(socket);
       return 'body-stalled';
     }
@@ -212,12 +213,22 @@ class Gate {
     private readonly draining: () => boolean,
   ) {
     this.reading = new SocketReading(socket);
-    this.clock = new BodyClock(socket, () => this.reading.stopped || socket.writableNeedDrain);
+    this.clock = new BodyClock(socket, () => this.holding());
     socket.once('close', () => this.options.deadlines?.forget(this.clock));
   }
 
   get busy(): boolean {
     return this.current !== undefined || this.queue.length > 0;
+  }
+
+  /**
+   * Whether the gateway, not the client, is why a body is not arriving: reading is stopped here (a
+   * pipelined backlog) or by Node (answers the client has not taken), or the handler is not taking the
+   * body it has (its buffer is full; e.g. it waits for room to judge it).
+   */
+  holding(): boolean {
+    const req = this.clock.req ?? this.current?.req;
+    return this.reading.stopped || this.socket.writableNeedDrain || (req !== undefined && req.readableLength >= req.readableHighWaterMark);
   }
 
   /** The request whose turn it is, if any. */
@@ -313,7 +324,11 @@ class Gate {
       this.last = true;
       res.shouldKeepAlive = false;
     }
-    if (expectContinue && cancelled === undefined) res.writeContinue();
+    if (expectContinue && cancelled === undefined) {
+      // Its body starts only now, whatever time it spent waiting for its turn.
+      this.options.deadlines?.watch(this.clock, req);
+      res.writeContinue();
+    }
     this.options.serve(req, res, running);
   }
 }
