@@ -244,7 +244,8 @@ export function createUpstreamProxy(origin: URL, agent: HttpAgent, timeoutMs: nu
     },
     abortAll() {
       for (const exchange of [...exchanges.values()]) {
-        exchange.proxyReq?.destroy();
+        // With an error: a request whose instance is gone is otherwise kept going (see the file comment).
+        exchange.proxyReq?.destroy(new Error('telegate is shutting down'));
         if (!exchange.res.headersSent) sendError(exchange.res, new GatewayError(503, 'shutdown', 'telegate is shutting down; the vendor\'s answer was not awaited'));
         else exchange.res.destroy();
         settle(exchange, failed(exchange, 'shutdown', 'telegate shut down before the vendor answered'));
