@@ -104,3 +104,24 @@ test('a reset after the request, at any moment: the audit log says exactly what 
   }
   expect(egress.length).toBeLessThanOrEqual(sent.length);
 });
+
+test('a reset while the vendor is answering: the outcome record says client-gone, with the status the vendor gave', async () => {
+  vendor.behave({ kind: 'delay', ms: 300, status: 202 });
+  const body = JSON.stringify({ deployment_id: randomUUID() });
+  const socket = await openSocket(gw.url);
+  socket.on('error', () => undefined);
+  const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
+  socket.write(request(body));
+  // The vendor has the request and takes its time answering: now the instance goes away.
+  for (let i = 0; i < 200 && vendor.received.length === 0; i++) await new Promise((r) => setTimeout(r, 10));
+  socket.resetAndDestroy();
+  await closed;
+
+  await gw.gateway.close(5_000);
+  const records = (await readAuditRecords(gw.auditDir)).map((r) => r.record);
+  const egress = records.filter((r) => r['type'] === 'egress');
+  expect(egress.map((r) => r['decision'])).toEqual(['forwarded']);
+  const outcome = records.find((r) => r['type'] === 'outcome' && r['id'] === egress[0]!['id']);
+  expect(outcome).toMatchObject({ error: 'client-gone', status: 202 });
+  expect(vendor.received.map((r) => r.body.toString('utf8'))).toEqual([body]);
+});
