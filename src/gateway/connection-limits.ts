@@ -14,6 +14,7 @@
  */
 import type { Server } from 'node:http';
 import type { Socket } from 'node:net';
+import type { Logger } from 'pino';
 import type { ConnectionGates } from './connection-gate';
 import type { ConnectionMetrics } from './connection-metrics';
 
@@ -52,12 +53,26 @@ export class PeerCounts {
   }
 }
 
-export function limitConnections(server: Server, limits: ConnectionLimits, peers: PeerCounts, gates: ConnectionGates, metrics: ConnectionMetrics): void {
+/** A refusal is logged at most once a minute per listener: a client retrying in a loop must not flood the log. */
+const LOG_EVERY_MS = 60_000;
+
+export function limitConnections(server: Server, limits: ConnectionLimits, peers: PeerCounts, gates: ConnectionGates, metrics: ConnectionMetrics, logger: Logger): void {
   server.maxConnections = limits.connections;
-  server.on('drop', () => metrics.refused.inc({ reason: 'connection-limit' }));
+  let lastLine = Number.NEGATIVE_INFINITY;
+  const note = (reason: 'connection-limit' | 'per-client-limit', client: string | undefined): void => {
+    metrics.refused.inc({ reason });
+    const now = Date.now();
+    if (now - lastLine < LOG_EVERY_MS) return;
+    lastLine = now;
+    logger.warn({ refused: reason, ...(client ? { client } : {}), limit: reason === 'connection-limit' ? limits.connections : limits.perClient },
+      reason === 'connection-limit'
+        ? 'telemetry listener full (limits.connections): new connections are closed as they arrive (counted in telegate_connections_refused_total; at most one such line a minute)'
+        : 'one address holds limits.connections_per_client connections: its new ones are closed as they arrive; behind a NAT or load balancer raise the limit (counted in telegate_connections_refused_total; at most one such line a minute)');
+  };
+  server.on('drop', (data?: { remoteAddress?: string }) => note('connection-limit', data?.remoteAddress));
   server.on('connection', (socket: Socket) => {
     if (peers.admit(socket, limits.perClient)) return;
-    metrics.refused.inc({ reason: 'per-client-limit' });
+    note('per-client-limit', socket.remoteAddress);
     refusedOnArrival.add(socket);
     socket.destroy();
   });

@@ -219,7 +219,7 @@ export async function startCore(config: GatewayConfig, options: CoreOptions = {}
     server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => gates.admit(req, res, true));
     server.headersTimeout = HEADERS_TIMEOUT_MS;
     // Per listener: each port has its own budget of connections; per peer address, one for all listeners.
-    limitConnections(server, connectionLimits, peers, gates, connectionMetrics);
+    limitConnections(server, connectionLimits, peers, gates, connectionMetrics, logger);
     server.requestTimeout = REQUEST_TIMEOUT_MS;
     refuseOutsideRequests(server, gates);
     if (tls) watchTlsHandshakeFailures(server as HttpsServer, metrics, logger);

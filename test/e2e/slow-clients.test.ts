@@ -72,6 +72,10 @@ test('a client trickling bodies on many connections holds only its share, each b
     await new Promise((r) => setTimeout(r, 20));
   }
   expect(await metric('telegate_connections_refused_total', { reason: 'per-client-limit' })).toBe(SLOW_CONNECTIONS - PER_CLIENT);
+  // The operator hears of it once (a client retrying in a loop must not flood the log), with the address.
+  const lines = gw.logLines.filter((l) => l.includes('"refused":"per-client-limit"'));
+  expect(lines).toHaveLength(1);
+  expect(JSON.parse(lines[0]!)).toMatchObject({ client: '127.0.0.2', limit: PER_CLIENT });
 
   // The slow client holds four of the six: a normal instance still gets in and is answered.
   const body = JSON.stringify({ deployment_id: randomUUID() });
