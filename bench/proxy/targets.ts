@@ -89,7 +89,8 @@ export interface TelegateOptions {
   /** Another Node.js binary, to compare runtimes; the one running the bench by default. */
   node?: string;
   /** Signed checkpoints on (a fresh key, one every `checkpointIntervalS` seconds while records are added). */
-  checkpointIntervalS?: number;
+  checkpointIntervalS?: number;  /** More of the configuration file (e.g. `limits: {…}`), appended as written. */
+  configYaml?: string;
 }
 
 export async function startTelegate(options: TelegateOptions): Promise<Target & { adminUrl: string; auditDir: string }> {
@@ -105,7 +106,7 @@ export async function startTelegate(options: TelegateOptions): Promise<Target & 
     writeFileSync(keyFile, generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }), { mode: 0o600 });
     checkpoint = `, checkpoint: { key_file: ${JSON.stringify(keyFile)}, interval_s: ${options.checkpointIntervalS} }`;
   }
-  writeFileSync(config, `audit: { fsync: ${options.fsync}${checkpoint} }\nworkers: ${workers}\n`);
+  writeFileSync(config, `audit: { fsync: ${options.fsync}${checkpoint} }\nworkers: ${workers}\n${options.configYaml ?? ''}`);
   const auditDir = path.join(dir, 'audit');
   // The request log goes to a file, as in production it goes to a collector, not into a pipe we must drain.
   const log = openSync(path.join(dir, 'telegate.log'), 'a');

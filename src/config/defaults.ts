@@ -22,7 +22,12 @@ export function defaultConfig(): GatewayConfig {
     },
     hash: { key_file: null },
     // A 5,000-user Coder snapshot is ~50 MB.
-    limits: { body_bytes: 64 * MIB, inflated_bytes: 256 * MIB, depth: 128, values: 5_000_000, connections: 1024 },
+    limits: {
+      body_bytes: 64 * MIB, inflated_bytes: 256 * MIB, depth: 128, values: 5_000_000, connections: 1024,
+      // One peer gets a sixteenth of the connections; a body gets 10 s plus 1 s for every 4 KiB; a reader
+      // that takes no byte of a response for 30 s is cut off.
+      connections_per_client: 64, body_timeout_ms: 10_000, body_min_rate: 4096, write_timeout_ms: 30_000,
+    },
     upstream: { timeout_ms: 30_000 },
     workers: 1,
     log: { level: 'info' },

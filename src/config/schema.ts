@@ -25,7 +25,10 @@ export interface ConfigFile {
     checkpoint?: { origin?: string; interval_s?: number; witness_url?: string | null; key_file?: string | null };
   };
   hash?: { key_file?: string | null };
-  limits?: { body_bytes?: number; inflated_bytes?: number; depth?: number; values?: number; connections?: number };
+  limits?: {
+    body_bytes?: number; inflated_bytes?: number; depth?: number; values?: number; connections?: number;
+    connections_per_client?: number; body_timeout_ms?: number; body_min_rate?: number; write_timeout_ms?: number;
+  };
   upstream?: { timeout_ms?: number };
   log?: { level?: LogLevel };
   workers?: number;
@@ -59,6 +62,8 @@ export const HTTP_URL_RULE = 'must be an http:// or https:// URL';
 const text = { type: 'string', minLength: 1 } as const;
 const port = { type: 'integer', minimum: 0, maximum: 65535 } as const;
 const positive = { type: 'integer', minimum: 1 } as const;
+/** Node's timers hold at most 2^31-1 ms; a larger delay fires at once. */
+const timer = { type: 'integer', minimum: 1, maximum: 2_147_483_647 } as const;
 /** zlib and Buffer cannot hold more: a larger limit would make every compressed body fail as undecodable. */
 const bufferSize = { type: 'integer', minimum: 1, maximum: constants.MAX_LENGTH } as const;
 
@@ -102,7 +107,10 @@ export const configFileSchema = closed({
     }),
   }),
   hash: closed({ key_file: { type: ['string', 'null'], minLength: 1 } }),
-  limits: closed({ body_bytes: bufferSize, inflated_bytes: bufferSize, depth: positive, values: positive, connections: positive }),
+  limits: closed({
+    body_bytes: bufferSize, inflated_bytes: bufferSize, depth: positive, values: positive, connections: positive,
+    connections_per_client: positive, body_timeout_ms: timer, body_min_rate: positive, write_timeout_ms: timer,
+  }),
   upstream: closed({ timeout_ms: positive }),
   log: closed({ level: { enum: [...LOG_LEVELS] } }),
   workers: { type: 'integer', minimum: 1, maximum: MAX_WORKERS },

@@ -50,6 +50,27 @@ export interface LimitsConfig {
   /** Most instance connections open at once on the egress listener; more are closed on arrival, so
    * clients that open sockets and idle cannot exhaust the process's file descriptors. */
   connections: number;
+  /**
+   * Most of those connections one peer address may hold at once (connection-limits.ts), so one client
+   * cannot take the whole `connections` budget. Behind a NAT or a load balancer many instances share one
+   * address: raise it there (or set it to `connections`).
+   */
+  connections_per_client: number;
+  /**
+   * A request body must arrive within this many ms from its head, extended by one second for every
+   * `body_min_rate` bytes received (body-deadline.ts): a client trickling a byte now and then is refused
+   * (408) and closed, while a large body on a slow link keeps going. Node's request timeout (120 s) still
+   * caps the whole request.
+   */
+  body_timeout_ms: number;
+  /** Bytes a second that earn a body one more second (see body_timeout_ms). */
+  body_min_rate: number;
+  /**
+   * A response the client does not take any byte of for this many ms ends its connection (a client that
+   * stopped reading would otherwise hold it and its slot forever). Also the longest a connection may sit
+   * with nothing read or written while no request is in flight.
+   */
+  write_timeout_ms: number;
 }
 
 /** Every path is absolute: resolved against the working directory telegate was started in. */

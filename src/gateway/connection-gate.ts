@@ -14,6 +14,18 @@
  *   request gets its real response, and the refusal follows it. So an instance is never told "refused"
  *   about a request that left, and never told "forwarded" about one that did not.
  *
+ * Bounded, whatever the client does (issue 14):
+ *
+ * - a connection with `pipelineDepth` requests waiting for their turn is not read any further until half
+ *   of them are answered (socket-reading.ts), so a client pipelining thousands of requests without reading
+ *   the answers holds at most that many plus the one read in hand (Node parses a whole read, up to 64 KiB,
+ *   at once), and is still answered in order as it reads;
+ * - a request whose body is late (body-deadline.ts) is refused like a framing error: `408`, closed;
+ * - a connection that closes (a reset, or the stalled-reader deadline in connection-limits.ts) cancels the
+ *   request being judged unless it committed: nobody is left to hear the answer, and an instance that saw
+ *   its connection die will send the request again. The record says `rejected` (`aborted`); a committed
+ *   one left and its outcome record says how the exchange ended.
+ *
  * The egress handler marks the commit point itself (RequestSlot.commit), synchronously before it
  * appends that record, so no parser event can fall between the check and the append; before it, it
  * waits for the parser to catch up with the bytes already received (RequestSlot.caughtUp), so garbage
@@ -21,8 +33,10 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
+import { BodyClock, type BodyDeadlines } from './body-deadline';
 import { endsConnection } from './framing-check';
 import { GatewayError, sendError } from './http-error';
+import { SocketReading } from './socket-reading';
 
 /**
  * A request's cancellation by its connection. Not an AbortController: one is made per request on the
@@ -64,7 +78,16 @@ export interface GateOptions {
   answerRaw(socket: Socket, error: GatewayError): void;
   /** Counts a refusal (metrics). */
   refused(code: string): void;
+  /** Requests waiting for their turn on one connection before reading stops (at least 2). */
+  pipelineDepth: number;
+  /** Watches each request's body deadline; none: only Node's request timeout applies. */
+  deadlines?: BodyDeadlines;
+  /** Called with the number of requests waiting on a connection whenever one joins a busy connection. */
+  waiting?(count: number): void;
 }
+
+/** The connection closed before its request committed: nobody hears an answer, and nothing leaves. */
+const CLIENT_GONE = new GatewayError(400, 'aborted', 'the client closed the connection before the request was forwarded; it was not forwarded');
 
 interface Waiting { req: IncomingMessage; res: ServerResponse; expectContinue: boolean }
 
@@ -119,6 +142,34 @@ export class ConnectionGates {
   }
 
   /**
+   * Nothing was read or written on `socket` for limits.write_timeout_ms (Node's socket timeout, which a
+   * write still making progress defers). A response the client does not take, a body that stopped, or a
+   * connection with nothing in flight: the connection ends (a body is answered 408 first). A request being
+   * judged or waiting for its vendor keeps it: upstream.timeout_ms bounds that, and its answer then re-arms
+   * the timeout. Returns what was done.
+   */
+  timedOut(socket: Socket): 'write-stalled' | 'body-stalled' | 'idle' | 'kept' {
+    if (socket.writableLength > 0) {
+      socket.destroy();
+      return 'write-stalled';
+    }
+    const gate = this.gates.get(socket);
+    const current = gate?.running;
+    if (current !== undefined && !current.req.complete && !gate!.holding()) {
+      this.bodyLate(socket);
+      return 'body-stalled';
+    }
+    if (current !== undefined) return 'kept';
+    socket.destroy();
+    return 'idle';
+  }
+
+  /** A request's body on `socket` is late (body-deadline.ts): refused in its turn, and the connection closed. */
+  bodyLate(socket: Socket): void {
+    this.framingError(socket, new GatewayError(408, 'body-timeout', 'the request body arrived too slowly (limits.body_timeout_ms, limits.body_min_rate)', { connection: 'close' }), undefined);
+  }
+
+  /**
    * The parser refused bytes on `socket` (or its request timed out). Where nothing is in flight the
    * refusal is answered now; otherwise in order, as the class comment says.
    */
@@ -148,6 +199,8 @@ export class ConnectionGates {
 class Gate {
   private readonly queue: Waiting[] = [];
   private current: Running | undefined;
+  private readonly reading: SocketReading;
+  private readonly clock: BodyClock;
   /** No request after the current one is judged. */
   private last = false;
   /** A framing error found on the connection, and whether a response already carries it. */
@@ -158,14 +211,38 @@ class Gate {
     private readonly socket: Socket,
     private readonly options: GateOptions,
     private readonly draining: () => boolean,
-  ) {}
+  ) {
+    this.reading = new SocketReading(socket);
+    this.clock = new BodyClock(socket, () => this.holding());
+    socket.once('close', () => this.options.deadlines?.forget(this.clock));
+  }
 
   get busy(): boolean {
     return this.current !== undefined || this.queue.length > 0;
   }
 
+  /**
+   * Whether the gateway, not the client, is why a body is not arriving: reading is stopped here (a
+   * pipelined backlog) or by Node (answers the client has not taken), or the handler is not taking the
+   * body it has (its buffer is full; e.g. it waits for room to judge it).
+   */
+  holding(): boolean {
+    const req = this.clock.req ?? this.current?.req;
+    return this.reading.stopped || this.socket.writableNeedDrain || (req !== undefined && req.readableLength >= req.readableHighWaterMark);
+  }
+
+  /** The request whose turn it is, if any. */
+  get running(): Running | undefined {
+    return this.current;
+  }
+
   push(waiting: Waiting): void {
     this.queue.push(waiting);
+    this.options.deadlines?.watch(this.clock, waiting.req);
+    if (this.current !== undefined) {
+      this.options.waiting?.(this.queue.length);
+      if (this.queue.length >= this.options.pipelineDepth) this.reading.stop();
+    }
     this.next();
   }
 
@@ -173,7 +250,6 @@ class Gate {
     if (this.refusal !== undefined) return;
     this.refusal = error;
     this.last = true;
-    this.options.refused(error.code);
     const current = this.current;
     if (current !== undefined && !current.committed && !current.res.headersSent) {
       // The request being judged has not left: it is refused in the connection's place (or answers a
@@ -182,10 +258,12 @@ class Gate {
       this.queue.length = 0;
       current.res.shouldKeepAlive = false;
       // A request whose own message is unfinished broke it itself (a bad chunk, a timeout): it gets the
-      // parser's refusal; a complete one is cancelled by what came after it.
+      // parser's refusal, and its handler counts it; a complete one is cancelled by what came after it.
+      if (current.req.complete) this.options.refused(error.code);
       current.cancel(current.req.complete ? cancellation(error) : error);
       return;
     }
+    this.options.refused(error.code);
     // A request already answered, or committed and still to be answered: the refusal follows its response.
     this.next();
   }
@@ -193,6 +271,7 @@ class Gate {
   private next(): void {
     if (this.current !== undefined) return;
     const waiting = this.queue.shift();
+    if (this.reading.stopped && this.queue.length <= this.options.pipelineDepth / 2) this.reading.start();
     if (waiting === undefined) {
       if (this.refusal !== undefined && !this.refusalAnswered) {
         this.refusalAnswered = true;
@@ -221,6 +300,8 @@ class Gate {
     this.current = running;
     // 'close' follows 'finish' (next tick), and also comes when the connection dies mid-response.
     res.once('close', () => {
+      // Closed before its response was complete: the connection died (a reset, the write timeout).
+      if (!res.writableFinished) running.cancel(CLIENT_GONE);
       if (this.current === running) this.current = undefined;
       // The response closed the connection (Node ends the socket after a `Connection: close` response,
       // however that header came about) or the connection died: nothing after it is judged.
@@ -243,7 +324,11 @@ class Gate {
       this.last = true;
       res.shouldKeepAlive = false;
     }
-    if (expectContinue && cancelled === undefined) res.writeContinue();
+    if (expectContinue && cancelled === undefined) {
+      // Its body starts only now, whatever time it spent waiting for its turn.
+      this.options.deadlines?.watch(this.clock, req);
+      res.writeContinue();
+    }
     this.options.serve(req, res, running);
   }
 }
@@ -251,7 +336,7 @@ class Gate {
 /** What a request not yet forwarded is answered when its connection's framing broke. */
 function cancellation(error: GatewayError): GatewayError {
   const close = { connection: 'close' };
-  if (error.code === 'request-timeout') return new GatewayError(408, 'request-timeout', error.detail, close);
+  if (error.code === 'request-timeout' || error.code === 'body-timeout') return new GatewayError(408, error.code, error.detail, close);
   return new GatewayError(400, 'connection-error',
     `the connection broke HTTP/1.1 framing before this request was forwarded (${error.code}: ${error.detail}); it was not forwarded, and the connection is closed`, close);
 }

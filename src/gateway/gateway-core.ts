@@ -27,7 +27,10 @@ import { createMetrics, type GatewayMetrics } from './metrics';
 import type { SiblingEnds } from './loop-guard';
 import { PolicyRuntime, type RuntimeOptions, type RuntimeSnapshot } from './policy-runtime';
 import { answerAndClose, refuseOutsideRequests } from './refused-connections';
+import { BodyDeadlines } from './body-deadline';
 import { ConnectionGates, type RequestSlot } from './connection-gate';
+import { limitConnections, PeerCounts } from './connection-limits';
+import { createConnectionMetrics } from './connection-metrics';
 import { framingProblem } from './framing-check';
 import { watchTlsHandshakeFailures } from './tls-handshake-failures';
 
@@ -81,6 +84,11 @@ const HEADERS_TIMEOUT_MS = 15_000;
 const STRICT_SERVER = { connectionsCheckingInterval: 1_000, insecureHTTPParser: false, requireHostHeader: false } as const;
 /** A whole request (headers and body) must arrive within this: a trickling client cannot hold a socket. */
 const REQUEST_TIMEOUT_MS = 120_000;
+/**
+ * Requests a connection may have waiting for their turn before it is no longer read (connection-gate.ts).
+ * Clients that pipeline at all send a few; the bound is what a flood of them can make the gateway hold.
+ */
+const PIPELINE_DEPTH = 16;
 export const DEFAULT_GRACE_MS = 10_000;
 /** After the grace period, how long aborted handlers get to append their records. */
 const SHUTDOWN_RECORD_WAIT_MS = 2_000;
@@ -194,18 +202,24 @@ export async function startCore(config: GatewayConfig, options: CoreOptions = {}
     sendError(res, new GatewayError(508, 'loop-detected', 'telegate received its own forwarded request: the vendor\'s host name resolves to telegate'));
   };
   // Strict framing (SPEC §5): one request at a time per connection, heads checked before anything is judged.
+  const connectionMetrics = createConnectionMetrics(metrics.registry);
+  const deadlines = new BodyDeadlines(config.limits.body_timeout_ms, config.limits.body_min_rate, (clock) => gates.bodyLate(clock.socket));
   const gates = new ConnectionGates({
     serve, checkHead: framingProblem, answerRaw: answerAndClose,
     refused: (code) => metrics.rejections.inc({ reason: code }),
+    pipelineDepth: PIPELINE_DEPTH, deadlines,
+    waiting: (count) => connectionMetrics.pipelined.observe(count),
   });
+  const peers = new PeerCounts();
+  const connectionLimits = { connections: config.limits.connections, perClient: config.limits.connections_per_client, writeTimeoutMs: config.limits.write_timeout_ms };
   // Every listener (plain HTTP and TLS side by side) is the same server: the same gates, handler, limits
   // and loop guard; only the transport differs.
   const servers: Server[] = tlsOf.map((tls) => {
     const server: Server = tls ? createHttpsServer({ ...tls, ...STRICT_SERVER }, (req, res) => gates.admit(req, res)) : createHttpServer(STRICT_SERVER, (req, res) => gates.admit(req, res));
     server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => gates.admit(req, res, true));
     server.headersTimeout = HEADERS_TIMEOUT_MS;
-    // Per listener: each port has its own budget of connections.
-    server.maxConnections = config.limits.connections;
+    // Per listener: each port has its own budget of connections; per peer address, one for all listeners.
+    limitConnections(server, connectionLimits, peers, gates, connectionMetrics, logger);
     server.requestTimeout = REQUEST_TIMEOUT_MS;
     refuseOutsideRequests(server, gates);
     if (tls) watchTlsHandshakeFailures(server as HttpsServer, metrics, logger);
@@ -216,6 +230,7 @@ export async function startCore(config: GatewayConfig, options: CoreOptions = {}
     for (const [i, server] of servers.entries()) await listen(server, config.listen[i]!.port, config.listen[i]!.host);
   } catch (error) {
     for (const server of servers) server.close();
+    deadlines.close();
     await audit.close();
     await checkpoints?.close();
     runtime.close();
@@ -252,6 +267,7 @@ export async function startCore(config: GatewayConfig, options: CoreOptions = {}
         // 3. Those records are appended before the log is closed, so every request keeps its records.
         await waitUntil(() => handlers === 0, SHUTDOWN_RECORD_WAIT_MS);
         await stopped;
+        deadlines.close();
         await reloading;
         // The upstream connections are released even when the audit log cannot be closed (a failing
         // disk); the failure is reported to the caller afterwards.

@@ -12,6 +12,7 @@ import type { Server as HttpsServer } from 'node:https';
 import type { Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import type { Logger } from 'pino';
+import { refusedByLimits } from './connection-limits';
 import type { GatewayMetrics } from './metrics';
 
 export type TlsFailureReason = 'certificate-refused' | 'closed-during-handshake' | 'not-tls' | 'protocol-mismatch' | 'timeout' | 'other';
@@ -46,6 +47,9 @@ export function watchTlsHandshakeFailures(server: HttpsServer, metrics: GatewayM
   const addresses = new WeakMap<Socket, string>();
   server.on('connection', (raw: Socket) => { if (raw.remoteAddress) addresses.set(raw, raw.remoteAddress); });
   server.on('tlsClientError', (error: NodeJS.ErrnoException, socket: TLSSocket) => {
+    const raw = (socket as { _parent?: Socket })._parent;
+    // Closed by limits.connections_per_client before its handshake: counted there, not a TLS problem.
+    if (raw !== undefined && refusedByLimits(raw)) return;
     const reason = tlsFailureReason(error);
     metrics.tlsHandshakeFailures.inc({ reason });
     const t = now();

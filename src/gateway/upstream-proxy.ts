@@ -14,6 +14,11 @@
  * request; an agent that queues requests (maxSockets) would break that order, so the agents must never
  * be given one (policy-runtime.ts).
  *
+ * Once forwarded, a request goes to the vendor whether or not its instance is still connected: its egress
+ * record already says `forwarded` (write-ahead), so the vendor must get it. httpxy ends the upstream
+ * request when the instance's connection closes; that call is ignored here, the vendor's reply is read and
+ * dropped, and the outcome record says `client-gone` with the vendor's status.
+ *
  * The vendor's reply is relayed by hand (selfHandleResponse): status and body, an allow-list of headers
  * (no Set-Cookie), and a redirect turned into a 502, because RudderStack's SDK resends a redirected batch
  * as a body-less GET and counts it delivered.
@@ -67,6 +72,8 @@ class Exchange implements Pick<Forwarding, 'route' | 'body' | 'done'> {
   /** Until the vendor's reply head arrives: httpxy's proxyTimeout only notices silence. */
   deadline: NodeJS.Timeout | undefined = undefined;
   timedOut = false;
+  /** The instance's connection closed before the vendor's reply was relayed: the exchange goes on without it. */
+  clientGone = false;
   settled = false;
   status: number | undefined = undefined;
   proxyReq: ClientRequest | undefined = undefined;
@@ -112,12 +119,20 @@ export function createUpstreamProxy(origin: URL, agent: HttpAgent, timeoutMs: nu
         return;
       }
       if (proxyReq.socket) loopGuard.track(proxyReq.socket);
+      // httpxy destroys the upstream request, without an error, when the instance's connection closes (and
+      // on its idle timeout, which sets timedOut first: see below). The vendor is owed this request.
+      const destroy = proxyReq.destroy.bind(proxyReq);
+      proxyReq.destroy = ((error?: Error) => {
+        if (error === undefined && exchange.clientGone && !exchange.timedOut && !exchange.settled) return proxyReq;
+        return destroy(error);
+      }) as typeof proxyReq.destroy;
       // Node would add `Connection: keep-alive` for the pooled agent; HTTP/1.1 is persistent without it,
       // and SPEC §2 has telegate add no hop-by-hop header at all.
       proxyReq.removeHeader('connection');
       proxyReq.setHeader('content-type', 'application/json');
       proxyReq.setHeader('content-length', exchange.body.length);
-      proxyReq.on('timeout', () => { exchange.timedOut = true; });
+      // Ahead of httpxy's own timeout listener, which destroys the request.
+      proxyReq.prependListener('timeout', () => { exchange.timedOut = true; });
       proxyReq.write(exchange.body);
     });
 
@@ -127,6 +142,13 @@ export function createUpstreamProxy(origin: URL, agent: HttpAgent, timeoutMs: nu
       if (!exchange) return void proxyRes.resume();
       clearTimeout(exchange.deadline);
       exchange.status = status;
+      if (exchange.clientGone) {
+        // Nobody to relay it to: read it to its end (the connection goes back to the pool) and record it.
+        proxyRes.resume();
+        proxyRes.on('end', () => settle(exchange, failed(exchange, 'client-gone', 'the instance closed its connection before the vendor answered; the vendor got the request and its answer was dropped')));
+        proxyRes.on('error', () => settle(exchange, failed(exchange, 'client-gone', 'the instance closed its connection before the vendor answered, and the vendor reset the connection mid-reply')));
+        return;
+      }
       if (status >= 300 && status < 400) {
         proxyRes.resume();
         sendError(res, new GatewayError(502, 'upstream-redirect', `the vendor answered ${status} (a redirect); telegate never follows or relays redirects`));
@@ -178,9 +200,10 @@ export function createUpstreamProxy(origin: URL, agent: HttpAgent, timeoutMs: nu
       settle(exchange, outcome);
     });
 
+    // The instance's connection broke while the request was on its way: it goes on (see the file comment).
     proxyServer.on('econnreset', (_err: Error, req: IncomingMessage) => {
       const exchange = exchanges.get(req);
-      if (exchange) settle(exchange, failed(exchange, 'client-gone', 'the instance closed its connection before the vendor answered'));
+      if (exchange) exchange.clientGone = true;
     });
   };
 
@@ -204,6 +227,9 @@ export function createUpstreamProxy(origin: URL, agent: HttpAgent, timeoutMs: nu
       req.headers = allowedHeaders(forwarding.headers);
       const exchange = new Exchange(forwarding, req, res);
       exchanges.set(req, exchange);
+      // Before httpxy's own listener (registered in the middleware), so its destroy finds clientGone set.
+      if (res.destroyed) exchange.clientGone = true;
+      else res.once('close', () => { if (!res.writableFinished) exchange.clientGone = true; });
       // A vendor that trickles bytes never goes idle: the reply head must arrive within timeout_ms.
       exchange.deadline = setTimeout(() => {
         exchange.timedOut = true;
@@ -218,7 +244,8 @@ export function createUpstreamProxy(origin: URL, agent: HttpAgent, timeoutMs: nu
     },
     abortAll() {
       for (const exchange of [...exchanges.values()]) {
-        exchange.proxyReq?.destroy();
+        // With an error: a request whose instance is gone is otherwise kept going (see the file comment).
+        exchange.proxyReq?.destroy(new Error('telegate is shutting down'));
         if (!exchange.res.headersSent) sendError(exchange.res, new GatewayError(503, 'shutdown', 'telegate is shutting down; the vendor\'s answer was not awaited'));
         else exchange.res.destroy();
         settle(exchange, failed(exchange, 'shutdown', 'telegate shut down before the vendor answered'));

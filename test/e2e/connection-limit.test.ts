@@ -1,9 +1,11 @@
 /**
  * limits.connections: clients that open sockets and idle cannot take every file descriptor. Past the
- * limit a new connection is closed as it arrives; once one closes, requests are served again.
+ * limit a new connection is closed as it arrives (and counted); once one closes, requests are served again.
  */
 import { connect, type Socket } from 'node:net';
 import { startTestGateway, type TestGateway } from '../helpers/gateway-harness';
+import { httpCall } from '../helpers/http-call';
+import { parsePrometheusText, sampleValue } from '../helpers/prometheus-text';
 import { rawExchange } from '../helpers/raw-http';
 import { startStandInVendor, type StandInVendor } from '../helpers/stand-in-vendor';
 
@@ -61,6 +63,9 @@ async function postEventually(): Promise<number> {
 test('a third idle connection is closed at once; after one leaves, a request is served', async () => {
   const idle = [await open(), await open()];
   expect(await eventuallyRefused()).toBe(true);
+  // Counted, so an operator sees the listener is full.
+  const samples = parsePrometheusText((await httpCall(`${gw.adminUrl}/metrics`)).body);
+  expect(sampleValue(samples, 'telegate_connections_refused_total', { reason: 'connection-limit' })).toBeGreaterThanOrEqual(1);
   idle[0]!.destroy();
   expect(await postEventually()).toBe(202);
   idle[1]!.destroy();
