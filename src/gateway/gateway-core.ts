@@ -118,8 +118,12 @@ export async function startCore(config: GatewayConfig, options: CoreOptions = {}
 
   let checkpoints: Checkpointer | undefined;
   let audit: FileAuditWriter;
+  // Once the chain's lock file is removed or replaced, another process may write the chain: neither the
+  // writer nor the checkpointer writes anything more (chain-lock.ts).
+  let lockLost = false;
+  const owner = (): boolean => !lockLost && (options.auditOwner?.() ?? true);
   try {
-    checkpoints = await openCheckpoints(config, logger, metrics, options.auditOwner);
+    checkpoints = await openCheckpoints(config, logger, metrics, owner);
   } catch (error) {
     runtime.close();
     throw new StartError([error instanceof Error ? error.message : String(error)]);
@@ -130,6 +134,10 @@ export async function startCore(config: GatewayConfig, options: CoreOptions = {}
       ...(config.audit.replica === undefined ? {} : { replica: config.audit.replica }),
       ...(options.auditOwner ? { owner: options.auditOwner } : {}),
       ...(options.auditLock ?? {}),
+      onLockLost: (message) => {
+        lockLost = true;
+        logger.error({ audit_dir: config.audit.dir }, `audit chain lock lost: ${message}; every request is refused (503) until telegate is restarted`);
+      },
       ...(checkpoints ? { observer: checkpoints } : {}),
     }, options.auditSeams);
   } catch (error) {
