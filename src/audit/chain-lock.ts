@@ -112,13 +112,16 @@ function tryLock(dir: string, chain: string, options: LockOptions): ChainLock | 
   const folder = path.join(dir, LOCK_FOLDER);
   const file = path.join(folder, `${chain}.lock`);
   let db: DatabaseSync;
+  let opened: { dev: number; ino: number };
   try {
     mkdirSync(folder, { recursive: true, mode: DIR_MODE });
     // Created here, 0600: SQLite would create it with the umask's mode. Neither a link (O_NOFOLLOW) nor a
     // FIFO (O_NONBLOCK: no wait for a reader; a regular file is asked for below) is ever taken for the lock.
     const fd = openSync(file, constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW | constants.O_NONBLOCK, FILE_MODE);
     try {
-      if (!fstatSync(fd).isFile()) throw new Error('not a regular file');
+      const st = fstatSync(fd);
+      if (!st.isFile()) throw new Error('not a regular file');
+      opened = { dev: st.dev, ino: st.ino };
     } finally {
       closeSync(fd);
     }
@@ -135,6 +138,13 @@ function tryLock(dir: string, chain: string, options: LockOptions): ChainLock | 
     if (typeof errcode === 'number' && BUSY_CODES.has(errcode)) return { holder: readHolder(folder, chain) };
     throw new AuditError('audit-lock', `cannot lock ${file} (does this file system support locks?): ${err instanceof Error ? err.message : String(err)}`, { cause: err });
   }
+  // The inode the lock is on, as the path names it now that the lock is held: the one opened above, or
+  // the file was swapped while SQLite opened it by name, and the lock may be on another inode.
+  const locked = statSync(file, { throwIfNoEntry: false });
+  if (!locked || locked.dev !== opened.dev || locked.ino !== opened.ino) {
+    db.close();
+    throw new AuditError('audit-lock', `the chain lock ${file} was removed or replaced while it was being taken; start again`);
+  }
   const holder: LockHolder = {
     pid: process.pid, host: hostname(), since: (options.now ?? (() => new Date()))().toISOString(),
     ...(options.supervisor === undefined ? {} : { supervisor: options.supervisor }),
@@ -145,8 +155,6 @@ function tryLock(dir: string, chain: string, options: LockOptions): ChainLock | 
     db.close();
     throw new AuditError('audit-lock', `cannot write the lock's holder file in ${folder}: ${systemCode(err)}`, { cause: err });
   }
-  // The inode the lock is on, as the path names it now that the lock is held.
-  const locked = statSync(file);
   let held = true;
   return {
     chain, file,
