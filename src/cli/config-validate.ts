@@ -4,7 +4,7 @@
  * checked as far as it goes), every policy of the configured folder, vendors the configuration names that
  * no policy defines (a misspelt `codr`), the hash key (or the folder serve would generate it in), the
  * checkpoint signing key (loaded as serve loads it: an RSA key is refused), and the audit folder (or the
- * folder serve would create it in). Exit 2 on any problem, as serve: the two refuse the same
+ * folder serve would create it in). Exit 1 on any problem (SPEC §7; serve exits 2): the two refuse the same
  * configurations (test/e2e/validate-serve-agree.test.ts).
  *
  * Read-only: no key is generated, no folder created, no port bound, no lock taken (a port in use and a
@@ -19,7 +19,7 @@ import { HashKeyError, readHashKey, type HashKey } from '../policy/hash-key';
 import { SigningKeyError, loadSigningKey } from '../audit/tlog/signing-key';
 import type { ConfigOption } from './cli-config';
 import { closestName } from './closest-name';
-import { EXIT_OK, EXIT_USAGE, type CliIO } from './io';
+import { EXIT_CHECK_FAILED, EXIT_OK, type CliIO } from './io';
 
 export interface SetupReport {
   errors: string[];
@@ -177,5 +177,5 @@ export async function runConfigValidate(options: ConfigOption, io: CliIO, env: N
   for (const error of report.errors) io.stdout(`${error}\n`);
   const n = report.errors.length;
   io.stderr(`config validate: ${n} problem${n === 1 ? '' : 's'}; telegate serve would refuse to start\n`);
-  return EXIT_USAGE;
+  return EXIT_CHECK_FAILED;
 }

@@ -128,7 +128,7 @@ describe('telegate config validate', () => {
     expect(r.stdout).toMatch(/^  hash key  TELEGATE_HASH_KEY$/m);
   });
 
-  test('schema errors, a misspelt vendor and a broken policy come in one run, exit 2; serve says the same, exit 2', async () => {
+  test('schema errors, a misspelt vendor and a broken policy come in one run, exit 1; serve says the same, exit 2', async () => {
     const broken = path.join(dir, 'broken-policies');
     await cp(ACME, broken, { recursive: true });
     const file = path.join(broken, 'acme.yaml');
@@ -146,7 +146,7 @@ describe('telegate config validate', () => {
     ].join('\n'));
     const env = { TELEGATE_HASH_KEY: 'validate-test-key-0123456789', TELEGATE_PORT: 'eighty' };
     const r = await runCli(['config', 'validate', '--config', 'bad.yaml'], { cwd: dir, env });
-    expect(r.code).toBe(2);
+    expect(r.code).toBe(1);
     const ruleLine = text.split('\n')[line - 1]!.replace('{ 1: drop', '{ 1: erase');
     expect(r.stdout.trimEnd().split('\n')).toEqual([
       'TELEGATE_PORT: must be a port number, 0 to 65535',
@@ -165,7 +165,7 @@ describe('telegate config validate', () => {
   test('a short admin token is refused by validate and by serve, without showing it', async () => {
     await writeFile(path.join(dir, 'token.yaml'), `policies: ${policies}\nadmin: { token: abc12 }\n`);
     const r = await runCli(['config', 'validate', '--config', 'token.yaml'], { cwd: dir, env: { TELEGATE_HASH_KEY: 'validate-test-key-0123456789' } });
-    expect(r.code).toBe(2);
+    expect(r.code).toBe(1);
     expect(r.stdout).toBe('token.yaml: admin.token: is 5 characters long; an admin token must have at least 16 (e.g. openssl rand -hex 32)\n');
     const env = await runCli(['serve'], { cwd: dir, env: { TELEGATE_POLICIES: policies, TELEGATE_ADMIN_TOKEN: 'short-token', TELEGATE_HASH_KEY: 'validate-test-key-0123456789' } });
     expect(env.code).toBe(2);

@@ -1,6 +1,6 @@
 /**
  * `telegate config validate` refuses exactly what `telegate serve` refuses at start (SPEC §4, §7): the same
- * bad configuration makes both exit 2 with a message naming the key, whether the fault is in the file's
+ * bad configuration makes validate exit 1 (SPEC §7) and serve exit 2, with a message naming the key, whether the fault is in the file's
  * shape or in what it points at (TLS files that do not load, a checkpoint key that is not Ed25519, an
  * audit folder or data folder where a file is, a hash key file that cannot be a key). Both commands run as
  * a user runs them, in child processes, over the same files.
@@ -83,7 +83,7 @@ const CASES: Record<string, Case> = {
 };
 
 describe.each(Object.entries(CASES))('%s', (name, c) => {
-  test(`config validate and serve both exit 2 naming ${c.key}`, async () => {
+  test(`config validate exits 1 and serve 2, both naming ${c.key}`, async () => {
     const config = path.join(dir, `${name.replace(/\W+/g, '-')}.yaml`);
     const yaml = c.yaml();
     await writeFile(config, `admin: { host: 127.0.0.1, port: 0 }\n${yaml.includes('data_dir:') ? '' : `data_dir: ${path.join(dir, 'data')}\n`}${yaml}`);
@@ -92,7 +92,7 @@ describe.each(Object.entries(CASES))('%s', (name, c) => {
       runCli(['config', 'validate', '--config', config], { env, cwd: dir }),
       runCli(['serve', '--config', config], { env, cwd: dir, timeoutMs: 30_000 }),
     ]);
-    expect({ validate: validate.code, serve: serve.code }).toEqual({ validate: 2, serve: 2 });
+    expect({ validate: validate.code, serve: serve.code }).toEqual({ validate: 1, serve: 2 });
     expect(validate.stdout).toContain(c.key);
     expect(serve.stderr).toContain(c.key);
     // A refusal, not a crash.

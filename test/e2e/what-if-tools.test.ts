@@ -136,7 +136,7 @@ describe('shadow_level', () => {
   test('a shadow level equal to the level in the file is refused; at level 0 nothing is recorded', async () => {
     await writeFile(path.join(dir, 'same.yaml'), 'vendors:\n  acme: { level: 2, shadow_level: 2 }\n');
     const again = await runCli(['config', 'validate', '--config', path.join(dir, 'same.yaml')], { env: { TELEGATE_POLICIES: ACME } });
-    expect(again.code).toBe(2);
+    expect(again.code).toBe(1);
     expect(again.stdout).toContain('vendors.acme.shadow_level: is the vendor\'s level itself (2)');
 
     const audit = path.join(dir, 'level0-audit');
