@@ -25,6 +25,8 @@ export type AuditErrorCode =
   | 'audit-locked'
   /** The chain's lock cannot be taken at all (the file system refuses locks, permissions). */
   | 'audit-lock'
+  /** The lock file was removed or replaced while held: another process may lock the chain; nothing more is written. */
+  | 'audit-lock-lost'
   /** The chain no longer holds what its latest signed checkpoint vouched for: cut or rewritten since. */
   | 'audit-checkpoint-mismatch';
 

@@ -94,6 +94,11 @@ export interface AuditWriterOptions {
   orphanWaitMs?: number;
   /** Told of the chain as recovery left it, then of every line once it is durable (src/audit/tlog). */
   observer?: ChainObserver;
+  /**
+   * Told once, with the reason, when the chain's lock file was removed or replaced while this writer held
+   * it (chain-lock.ts): from then on the writer writes nothing and every append is refused.
+   */
+  onLockLost?: (message: string) => void;
 }
 
 /** Lines that just became durable, in chain order, all in one file. */

@@ -8,7 +8,7 @@
 import { chmod, mkdir, stat } from 'node:fs/promises';
 import { encodeRecord, type ChainHead, type EncodedRecord, type RecordMember, type RecordType } from './chain';
 import { ActiveFile } from './active-file';
-import { lockChain, type ChainLock } from './chain-lock';
+import { LOCK_CHECK_MS, lockChain, type ChainLock } from './chain-lock';
 import { AuditError, systemCode } from './errors';
 import { DIR_MODE, nodeFileOps, type AuditFileOps } from './file-ops';
 import { isValidReplicaId, listChainFiles } from './file-naming';
@@ -46,11 +46,18 @@ function asError(err: unknown): Error {
   return err instanceof Error ? err : new Error(String(err));
 }
 
+function lockLostError(message: string): AuditError {
+  return new AuditError('audit-lock-lost', `the audit chain's lock is no longer this process's: ${message}; nothing more is written to the chain (restart telegate)`);
+}
+
 class ChainWriter implements FileAuditWriter {
   readonly stats: AuditWriterStats = { records: 0, writes: 0, syncs: 0, failedBatches: 0, bytes: 0 };
   private head: ChainHead;
   private state: 'open' | 'closing' | 'closed' = 'open';
   private lastBatchOk = true;
+  /** Set once the lock file is found removed or replaced: final, the writer writes nothing more. */
+  private lockLost: AuditError | undefined;
+  private readonly lockWatch: NodeJS.Timeout;
   private closing: Promise<void> | undefined;
   private readonly file: ActiveFile;
   private readonly group: GroupCommit<PendingRecord>;
@@ -66,6 +73,23 @@ class ChainWriter implements FileAuditWriter {
     this.head = head;
     this.file = new ActiveFile(ops, options.dir, options.replica ?? null, options.maxFileBytes, options.fsync, this.stats);
     this.group = new GroupCommit<PendingRecord>((batch) => this.commit(batch), (lost, error) => this.rewind(lost, error));
+    // Between batches too: an idle gateway learns of a replaced lock before its next request.
+    this.lockWatch = setInterval(() => { this.confirmLock(); }, LOCK_CHECK_MS).unref();
+  }
+
+  /** Whether the lock file is still the one this writer locked; the first time it is not, says so. */
+  private confirmLock(): boolean {
+    if (this.lockLost) return false;
+    const problem = this.lock.check();
+    if (problem === undefined) return true;
+    this.lockLost = lockLostError(problem);
+    clearInterval(this.lockWatch);
+    try {
+      this.options.onLockLost?.(this.lockLost.message);
+    } catch {
+      // The writer has stopped either way.
+    }
+    return false;
   }
 
   private owns(): boolean {
@@ -77,7 +101,7 @@ class ChainWriter implements FileAuditWriter {
   }
 
   get healthy(): boolean {
-    return this.lastBatchOk && this.state === 'open';
+    return this.lastBatchOk && this.state === 'open' && this.lockLost === undefined;
   }
 
   appendEgress(fields: EgressFields): Promise<void> {
@@ -98,6 +122,7 @@ class ChainWriter implements FileAuditWriter {
       return Promise.reject(new AuditError('audit-closed', `the audit writer for ${this.options.dir} is closed; the record was not written`));
     }
     if (!this.owns()) return Promise.reject(notOwner());
+    if (this.lockLost) return Promise.reject(this.lockLost);
     let record: EncodedRecord;
     try {
       record = encodeRecord(this.head, this.now().toISOString(), type, members());
@@ -130,6 +155,8 @@ class ChainWriter implements FileAuditWriter {
     try {
       // Checked again at the moment of writing: the records may have waited for the previous batch.
       if (!this.owns()) throw notOwner();
+      // One stat: the path still names the inode locked. Another process may lock a new one otherwise.
+      if (!this.confirmLock()) throw this.lockLost!;
       for (const r of records) {
         const day = r.ts.slice(0, 10);
         if (this.file.needsNewFile(day, bytes, r.byteLength)) {
@@ -179,6 +206,7 @@ class ChainWriter implements FileAuditWriter {
           failure = err;
         }
         await this.group.drain();
+        clearInterval(this.lockWatch);
         await this.file.close().catch((err: unknown) => { failure ??= err; });
         // Only once nothing more can reach the file: the next writer may take the chain from here.
         this.lock.release();

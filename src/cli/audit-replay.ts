@@ -4,8 +4,10 @@
  * actually left); the report says, per vendor and endpoint, what would newly leave, stop leaving, become
  * clear or become hashed, and which of the candidate's rules send what the current set does not while no
  * logged request exercised them (src/policy/replay.ts says what a log of already-filtered bodies can and
- * cannot show). Exit 1 when the candidate would send anything the current set does not (a CI gate), or
- * does not load; 2 for bad usage or an unreadable log.
+ * cannot show). The settings no body can show (upstream, hosts, headers, constraints, detectors: see
+ * audit-replay-settings.ts) are compared as written. Exit 1 when the candidate would send anything the
+ * current set does not, changes any of those settings (a CI gate), or does not load; 2 for bad usage or an
+ * unreadable log.
  */
 import { scanAll } from '../audit/query/record-scan';
 import { egressOf } from '../audit/query/search';
@@ -16,6 +18,7 @@ import { formatPolicyError, loadPolicySet, type PolicySet } from '../policy';
 import { ReplayComparison, type ChangeKind, type ReplayReport } from '../policy/replay';
 import { scanAuditFolder, type AuditLocation } from './audit-folder';
 import type { AuditReplayFlags } from './audit-replay-command';
+import { compareSettings, describeSetting, type SettingChange } from './audit-replay-settings';
 import { cliConfig } from './cli-config';
 import { EXIT_CHECK_FAILED, EXIT_OK, EXIT_USAGE, type CliIO } from './io';
 
@@ -91,16 +94,18 @@ export async function runAuditReplay(at: AuditLocation, flags: AuditReplayFlags,
   const { comparison, skipped, digests } = ran.result;
   const currentSet = current.ok ? current.value : undefined;
   const report = comparison.report(currentSet, (vendor) => vendorSettings(config.value, vendor).level);
+  const settings = currentSet ? compareSettings(currentSet, candidate.value, filter) : [];
   const notes = digestNotes(digests, currentSet);
+  if (!currentSet) notes.push('upstream, hosts, headers, constraints and detectors were not compared: the current policies do not load');
   if (skipped.notForwarded > 0) notes.push(`${skipped.notForwarded} matching record(s) sent nothing (blocked or rejected) and were not replayed`);
   if (skipped.unreadableBody > 0) notes.push(`${skipped.unreadableBody} record(s) hold a body that is not JSON (run telegate audit verify)`);
 
   if (flags.format === 'json') {
-    io.stdout(`${JSON.stringify({ candidate: flags.policies, folder: ran.folder, level: flags.level ?? null, ...report, notes })}\n`);
+    io.stdout(`${JSON.stringify({ candidate: flags.policies, folder: ran.folder, level: flags.level ?? null, ...report, settings, notes })}\n`);
   } else {
-    io.stdout(renderText(report, flags, ran.folder, notes));
+    io.stdout(renderText(report, settings, flags, ran.folder, notes));
   }
-  return report.widens ? EXIT_CHECK_FAILED : EXIT_OK;
+  return report.widens || settings.length > 0 ? EXIT_CHECK_FAILED : EXIT_OK;
 }
 
 function digestNotes(digests: ReadonlyMap<string, ReadonlySet<string>>, current: PolicySet | undefined): string[] {
@@ -132,7 +137,7 @@ const WHY: Record<ChangeKind, string> = {
 
 const plural = (n: number, one: string, many = `${one}s`): string => `${n} ${n === 1 ? one : many}`;
 
-function renderText(report: ReplayReport, flags: AuditReplayFlags, folder: string, notes: readonly string[]): string {
+function renderText(report: ReplayReport, settings: readonly SettingChange[], flags: AuditReplayFlags, folder: string, notes: readonly string[]): string {
   const lines: string[] = [];
   const level = flags.level === undefined ? 'each at its own level' : `at level ${flags.level}`;
   lines.push(`audit replay: candidate ${flags.policies} over ${plural(report.records, 'forwarded record')} in ${folder}, ${level}`);
@@ -154,12 +159,19 @@ function renderText(report: ReplayReport, flags: AuditReplayFlags, folder: strin
       lines.push(`  ${u.vendor} ${u.endpoint} ${u.path}: ${u.action} at level ${u.level} (${u.position.file}:${u.position.line}:${u.position.column}); the current set ${u.current === 'no policy' ? 'has no policy for it' : u.current === 'hashes' ? 'only hashes it' : 'removes it'}`);
     }
   }
+  if (settings.length > 0) {
+    lines.push('settings changed (no logged body can show what these let leave, or where to):');
+    for (const c of settings) lines.push(`  ${describeSetting(c)}`);
+  }
   for (const note of notes) lines.push(`note: ${note}`);
   const newly = report.groups.reduce((n, g) => n + g.changes['newly-leaves'].length, 0);
   const clear = report.groups.reduce((n, g) => n + g.changes['now-clear'].length, 0);
+  const kinds = [...new Set(settings.map((c) => c.kind))].join(', ');
   lines.push(report.widens
-    ? `result: the candidate sends what the current set does not: ${plural(newly, 'path')} newly leaving, ${plural(clear, 'path')} newly in clear, ${plural(report.unexercised.length, 'rule')} not exercised by the log (exit 1)`
-    : 'result: the candidate sends nothing the current set does not (exit 0)');
+    ? `result: the candidate sends what the current set does not: ${plural(newly, 'path')} newly leaving, ${plural(clear, 'path')} newly in clear, ${plural(report.unexercised.length, 'rule')} not exercised by the log${settings.length > 0 ? `; ${plural(settings.length, 'setting')} changed (${kinds})` : ''} (exit 1)`
+    : settings.length > 0
+      ? `result: the candidate changes ${plural(settings.length, 'setting')} (${kinds}) that decide what leaves or where to (exit 1)`
+      : 'result: the candidate sends nothing the current set does not (exit 0)');
   return `${lines.join('\n')}\n`;
 }
 

@@ -2,17 +2,21 @@
  * `telegate config validate [--config FILE]` (SPEC §7): what `telegate serve` would refuse, found without
  * serving, all in one run: the environment, the file (syntax, schema, then the rest of it merged and
  * checked as far as it goes), every policy of the configured folder, vendors the configuration names that
- * no policy defines (a misspelt `codr`), the hash key and the audit folder. Exit 1 on any problem.
+ * no policy defines (a misspelt `codr`), the hash key (or the folder serve would generate it in), the
+ * checkpoint signing key (loaded as serve loads it: an RSA key is refused), and the audit folder (or the
+ * folder serve would create it in). Exit 1 on any problem (SPEC §7; serve exits 2): the two refuse the same
+ * configurations (test/e2e/validate-serve-agree.test.ts).
  *
- * Read-only: no key is generated, no folder created, no port bound (a port in use is the one thing only a
- * start can tell).
+ * Read-only: no key is generated, no folder created, no port bound, no lock taken (a port in use and a
+ * chain another live gateway writes are what only a start can tell).
  */
-import { constants } from 'node:fs';
+import { constants, type Stats } from 'node:fs';
 import { access, readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { inspectConfig, vendorSettings, type GatewayConfig } from '../config';
+import { inspectConfig, listenKey, tlsFilesProblem, vendorSettings, type GatewayConfig } from '../config';
 import { formatPolicyError, loadPolicySet, type PolicySet } from '../policy';
 import { HashKeyError, readHashKey, type HashKey } from '../policy/hash-key';
+import { SigningKeyError, loadSigningKey } from '../audit/tlog/signing-key';
 import type { ConfigOption } from './cli-config';
 import { closestName } from './closest-name';
 import { EXIT_CHECK_FAILED, EXIT_OK, type CliIO } from './io';
@@ -44,19 +48,41 @@ export async function validateSetup(options: ConfigOption, env: NodeJS.ProcessEn
     errors.push(...unknownVendors(config, loaded.ok ? [...loaded.value.policies.keys()] : await vendorFileNames(config.policies), fileName, env));
   }
 
+  if (!inspection.unusable.has('*') && !inspection.unusable.has('listen')) {
+    for (const [i, listener] of config.listen.entries()) {
+      if (!listener.tls) continue;
+      const problem = await tlsFilesProblem(listenKey(config.listen.length, i), listener.tls);
+      if (problem) errors.push(`${fileName === undefined ? '' : `${fileName}: `}${problem.key}: ${problem.message}`);
+    }
+  }
   if (!inspection.unusable.has('*') && !inspection.unusable.has('hash') && !inspection.unusable.has('data_dir')) {
     try {
       const key = await readHashKey({ env, keyFile: config.hash.key_file, dataDir: config.data_dir });
       if (key) report.hashKey = key.source;
-      else notes.push(`no hash key yet: serve would generate one into ${path.join(config.data_dir, 'hash.key')} (give every replica the same key: TELEGATE_HASH_KEY or hash.key_file)`);
+      else {
+        const problem = await folderProblem(config.data_dir);
+        if (problem?.error) errors.push(`data_dir: ${problem.error}; serve would generate the hash key there`);
+        else notes.push(`no hash key yet: serve would generate one into ${path.join(config.data_dir, 'hash.key')} (give every replica the same key: TELEGATE_HASH_KEY or hash.key_file)`);
+      }
     } catch (error) {
       errors.push(error instanceof HashKeyError ? error.message : String(error));
     }
   }
   if (!inspection.unusable.has('*') && !inspection.unusable.has('audit')) {
-    const problem = await auditFolderProblem(config.audit.dir);
+    const problem = await folderProblem(config.audit.dir);
     if (problem?.error) errors.push(`audit.dir: ${problem.error}`);
-    if (problem?.note) notes.push(problem.note);
+    if (problem?.note) notes.push(`the audit folder ${problem.note}`);
+    const keyFile = config.audit.checkpoint.key_file;
+    if (keyFile !== null) {
+      // The very loader serve uses: a key it would refuse (not PEM, RSA, a bad origin) is refused here.
+      try {
+        await loadSigningKey(keyFile, config.audit.checkpoint.origin);
+      } catch (error) {
+        const message = error instanceof SigningKeyError ? error.message : String(error);
+        // An unreadable file was already reported by the configuration's own checks.
+        if (!message.includes(': cannot read:')) errors.push(message);
+      }
+    }
   }
   return report;
 }
@@ -83,12 +109,25 @@ function unknownVendors(config: GatewayConfig, vendors: readonly string[], fileN
   return errors;
 }
 
-async function auditFolderProblem(dir: string): Promise<{ error?: string; note?: string } | undefined> {
-  let st;
+/**
+ * A folder serve makes 0700 (or creates): it must be a folder its user owns and may write; one that does
+ * not exist yet must be creatable, below a folder (not a file) this user may write.
+ */
+async function folderProblem(dir: string): Promise<{ error?: string; note?: string } | undefined> {
+  let st: Stats;
   try {
     st = await stat(dir);
-  } catch {
-    return { note: `the audit folder ${dir} does not exist yet: serve would create it (mode 0700)` };
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOTDIR') return { error: `${dir} cannot be a folder: a part of its path is a file` };
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') return { error: `${dir} cannot be read: ${(err as NodeJS.ErrnoException).code ?? String(err)}` };
+    const parent = await nearestExisting(path.dirname(path.resolve(dir)));
+    if (!parent.stats.isDirectory()) return { error: `${dir} cannot be created: ${parent.path} is a file, not a folder` };
+    try {
+      await access(parent.path, constants.W_OK | constants.X_OK);
+    } catch {
+      return { error: `${dir} cannot be created: ${parent.path} is not writable by this user` };
+    }
+    return { note: `${dir} does not exist yet: serve would create it (mode 0700)` };
   }
   if (!st.isDirectory()) return { error: `${dir} is not a folder` };
   const uid = process.getuid?.();
@@ -100,6 +139,15 @@ async function auditFolderProblem(dir: string): Promise<{ error?: string; note?:
     return { error: `${dir} is not writable by this user` };
   }
   return undefined;
+}
+
+/** The closest existing path at or above `dir` (the root always exists). */
+async function nearestExisting(dir: string): Promise<{ path: string; stats: Stats }> {
+  for (let at = dir; ; at = path.dirname(at)) {
+    const stats = await stat(at).catch(() => undefined);
+    if (stats) return { path: at, stats };
+    if (path.dirname(at) === at) throw new Error(`no part of ${dir} exists`);
+  }
 }
 
 function summary(report: SetupReport): string {

@@ -61,7 +61,7 @@ function buildProgram(io: CliIO, run: (action: Action) => void): Command {
 
   program.command('config').description('check the gateway configuration')
     .command('validate')
-    .description('check the configuration and every policy it names as serve would, without serving; every problem in one run; exit 1 on any')
+    .description('check the configuration and every policy it names as serve would, without serving; every problem in one run; exit 1 on any (serve: 2)')
     .option('--config <file>', 'configuration file (default: TELEGATE_CONFIG, else built-in defaults)')
     .action((opts: { config?: string }) => run(async () => {
       const { runConfigValidate } = require('./config-validate') as { runConfigValidate: typeof RunConfigValidate };

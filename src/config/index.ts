@@ -9,3 +9,4 @@ export { inspectConfig, loadConfig, type ConfigInspection, type LoadConfigOption
 export { isLoopbackHost } from './loopback';
 export { redactedConfig, REDACTED } from './redact';
 export { workerReplicaId } from './worker-replica';
+export { listenKey, tlsFilesProblem, tlsMaterialProblem, type TlsProblem } from './tls-files';

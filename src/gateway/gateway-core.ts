@@ -14,8 +14,9 @@ import type { Logger } from 'pino';
 import { Gauge } from 'prom-client';
 import { openAuditWriter, type FileAuditWriter, type WriterSeams } from '../audit';
 import type { Checkpointer } from '../audit/tlog/checkpointer';
-import { vendorSettings, type GatewayConfig } from '../config';
+import { listenKey, tlsMaterialProblem, vendorSettings, type GatewayConfig } from '../config';
 import { createPseudonymizer, loadHashKey } from '../policy';
+import { HashKeyError } from '../policy/hash-key';
 import type { PolicySet } from '../policy/types';
 import type { ReadinessReport } from './admin-app';
 import { openCheckpoints } from './checkpoints';
@@ -107,7 +108,10 @@ export async function startCore(config: GatewayConfig, options: CoreOptions = {}
   }
 
   const hashKey = await loadHashKey({ env, keyFile: config.hash.key_file, dataDir: config.data_dir, warn: (m) => logger.warn(m) })
-    .catch((error: unknown) => { throw new StartError([error instanceof Error ? error.message : String(error)]); });
+    .catch((error: unknown) => {
+      // A HashKeyError names its key; anything else came from generating one into data_dir.
+      throw new StartError([error instanceof HashKeyError ? error.message : `data_dir ${config.data_dir}: cannot generate the hash key there: ${error instanceof Error ? error.message : String(error)}`]);
+    });
   const pseudonymizer = createPseudonymizer(hashKey.key);
   logger.info({ source: hashKey.source }, 'hash key loaded');
 
@@ -123,11 +127,24 @@ export async function startCore(config: GatewayConfig, options: CoreOptions = {}
   if (!config.audit.fsync) logger.warn('audit.fsync is off: records are not durable before requests are forwarded (write-ahead guarantee off)');
 
   const tlsOf = await Promise.all(config.listen.map(async (l) => (l.tls ? { cert: await readFile(l.tls.cert), key: await readFile(l.tls.key) } : undefined)));
+  // Before the audit chain is opened, as `config validate` asks it (config/tls-files.ts).
+  for (const [i, tls] of tlsOf.entries()) {
+    const files = config.listen[i]!.tls;
+    const problem = tls && files ? tlsMaterialProblem(listenKey(config.listen.length, i), files, tls.cert, tls.key) : undefined;
+    if (problem) {
+      runtime.close();
+      throw new StartError([`${problem.key}: ${problem.message}`]);
+    }
+  }
 
   let checkpoints: Checkpointer | undefined;
   let audit: FileAuditWriter;
+  // Once the chain's lock file is removed or replaced, another process may write the chain: neither the
+  // writer nor the checkpointer writes anything more (chain-lock.ts).
+  let lockLost = false;
+  const owner = (): boolean => !lockLost && (options.auditOwner?.() ?? true);
   try {
-    checkpoints = await openCheckpoints(config, logger, metrics, options.auditOwner);
+    checkpoints = await openCheckpoints(config, logger, metrics, owner);
   } catch (error) {
     runtime.close();
     throw new StartError([error instanceof Error ? error.message : String(error)]);
@@ -138,17 +155,29 @@ export async function startCore(config: GatewayConfig, options: CoreOptions = {}
       ...(config.audit.replica === undefined ? {} : { replica: config.audit.replica }),
       ...(options.auditOwner ? { owner: options.auditOwner } : {}),
       ...(options.auditLock ?? {}),
+      onLockLost: (message) => {
+        lockLost = true;
+        logger.error({ audit_dir: config.audit.dir }, `audit chain lock lost: ${message}; every request is refused (503) until telegate is restarted`);
+      },
       ...(checkpoints ? { observer: checkpoints } : {}),
     }, options.auditSeams);
   } catch (error) {
     runtime.close();
     throw new StartError([`audit.dir ${config.audit.dir}: ${error instanceof Error ? error.message : String(error)}`]);
   }
+  // From here on the chain is open and locked: a start that fails closes it (its stop record written, the
+  // lock released) before saying why, so a corrected configuration can start at once.
+  const abandon = async (key: string, error: unknown): Promise<never> => {
+    await audit.close().catch(() => undefined);
+    await checkpoints?.close().catch(() => undefined);
+    runtime.close();
+    throw new StartError([`${key}: ${error instanceof Error ? error.message : String(error)}`]);
+  };
   if (checkpoints) {
     logger.info({ size: checkpoints.size, resumed: checkpoints.opened.resumed, lines_read: checkpoints.opened.linesRead }, 'audit checkpoint tree ready');
     checkpoints.start();
   }
-  await audit.appendPolicy({ policies: policyList(first.snapshot), reload: false });
+  await audit.appendPolicy({ policies: policyList(first.snapshot), reload: false }).catch((error: unknown) => abandon(`audit.dir ${config.audit.dir}`, error));
   publishPolicies(metrics, first.snapshot);
   metrics.reloads.inc({ result: 'ok' });
 
@@ -214,8 +243,16 @@ export async function startCore(config: GatewayConfig, options: CoreOptions = {}
   const connectionLimits = { connections: config.limits.connections, perClient: config.limits.connections_per_client, writeTimeoutMs: config.limits.write_timeout_ms };
   // Every listener (plain HTTP and TLS side by side) is the same server: the same gates, handler, limits
   // and loop guard; only the transport differs.
-  const servers: Server[] = tlsOf.map((tls) => {
-    const server: Server = tls ? createHttpsServer({ ...tls, ...STRICT_SERVER }, (req, res) => gates.admit(req, res)) : createHttpServer(STRICT_SERVER, (req, res) => gates.admit(req, res));
+  const servers: Server[] = [];
+  for (const [i, tls] of tlsOf.entries()) {
+    let server: Server;
+    try {
+      server = tls ? createHttpsServer({ ...tls, ...STRICT_SERVER }, (req, res) => gates.admit(req, res)) : createHttpServer(STRICT_SERVER, (req, res) => gates.admit(req, res));
+    } catch (error) {
+      // The configuration's checks load the same files first; this is a file changed since.
+      for (const made of servers) made.close();
+      return abandon(`${listenKey(config.listen.length, i)}.tls`, error);
+    }
     server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => gates.admit(req, res, true));
     server.headersTimeout = HEADERS_TIMEOUT_MS;
     // Per listener: each port has its own budget of connections; per peer address, one for all listeners.
@@ -223,18 +260,15 @@ export async function startCore(config: GatewayConfig, options: CoreOptions = {}
     server.requestTimeout = REQUEST_TIMEOUT_MS;
     refuseOutsideRequests(server, gates);
     if (tls) watchTlsHandshakeFailures(server as HttpsServer, metrics, logger);
-    return server;
-  });
+    servers.push(server);
+  }
 
   try {
     for (const [i, server] of servers.entries()) await listen(server, config.listen[i]!.port, config.listen[i]!.host);
   } catch (error) {
     for (const server of servers) server.close();
     deadlines.close();
-    await audit.close();
-    await checkpoints?.close();
-    runtime.close();
-    throw new StartError([`cannot listen: ${error instanceof Error ? error.message : String(error)}`]);
+    return abandon('cannot listen', error);
   }
   const urls = servers.map((server, i) => `${tlsOf[i] ? 'https' : 'http'}://${hostForUrl(server.address() as AddressInfo)}`);
 

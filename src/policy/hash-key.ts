@@ -146,6 +146,8 @@ async function syncDir(dir: string): Promise<void> {
   }
 }
 
+/** No such file, or a part of its path is a file (then there is none either: data_dir is checked where it is made). */
 function isNotFound(error: unknown): boolean {
-  return (error as NodeJS.ErrnoException | undefined)?.code === 'ENOENT';
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  return code === 'ENOENT' || code === 'ENOTDIR';
 }

@@ -9,7 +9,7 @@ import { parseRecordLine } from '../record-line';
 import { chainLines, scanChain } from './chain-leaves';
 import { openCheckpoint, type CheckpointFailure } from './checkpoint-audit';
 import { DEFAULT_CHAIN, parseCheckpointText, splitOrigin } from './checkpoint';
-import { verifyInclusion } from './proofs';
+import { inclusionPlan, verifyInclusion } from './proofs';
 import { parseNote, type NoteVerifier } from './signed-note';
 import { formatTlogProof, parseTlogProof } from './tlog-proof';
 
@@ -90,6 +90,14 @@ export function checkRecordProof(proofText: string, leaf: Buffer, keys: readonly
   const opened = openCheckpoint({ source: 'the proof', note: Buffer.from(checkpoint, 'utf8') }, keys);
   if (!opened.ok) return { ok: false, reason: opened.check.reason ?? 'malformed', message: `its checkpoint: ${opened.check.message}` };
   const { size, root, origin } = opened.checkpoint;
+  // Said plainly before the hashes are followed: a proof made against another checkpoint or tree size.
+  if (index >= size) {
+    return { ok: false, reason: 'not-included', message: `the proof's index ${index} is not in the checkpoint's tree of ${size} records (entries 0 to ${size - 1}): a proof made against another checkpoint` };
+  }
+  const needed = inclusionPlan(index, size).length;
+  if (proof.length !== needed) {
+    return { ok: false, reason: 'not-included', message: `the proof holds ${proof.length} hash(es), but entry ${index} of a tree of ${size} records needs ${needed}: a proof made for another tree size, or altered` };
+  }
   if (!verifyInclusion(index, size, leaf, proof, root)) {
     return {
       ok: false, reason: 'not-included',

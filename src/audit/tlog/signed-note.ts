@@ -5,9 +5,11 @@
  *   key ID       = SHA-256(key name ‖ 0x0A ‖ 0x01 ‖ 32-byte public key)[:4], big-endian
  *   verifier key = <key name>+<key ID, 8 hex>+<base64(0x01 ‖ public key)>
  *
- * Opening follows the spec (and Go's golang.org/x/mod/sumdb/note): signatures by unknown keys are
- * ignored, a signature by a known key that fails rejects the whole note, and a note no known key signed
- * is rejected.
+ * Opening follows the spec: signatures by unknown keys (sharing the name or the ID of a known key, but
+ * not both) are ignored; every signature by a known key is verified, repeats included, and one that fails
+ * rejects the whole note; a note no known key signed is rejected. A signature line that is not
+ * `— <name> <base64 of at least 5 bytes>` makes the note malformed, as in Go's golang.org/x/mod/sumdb/note
+ * (which differs on one point: it skips a known key's repeated signatures unchecked).
  */
 import { isUtf8 } from 'node:buffer';
 import { createHash, createPublicKey, verify as verifySignature, type KeyObject } from 'node:crypto';
@@ -134,12 +136,15 @@ export function openNote(input: Buffer | string, known: readonly NoteVerifier[])
   const text = Buffer.from(note.text, 'utf8');
   const verifiedBy: NoteVerifier[] = [];
   for (const sig of note.signatures) {
+    // Name and ID both: a signature sharing only one of them with a known key is another key's, ignored.
     const verifier = known.find((v) => v.name === sig.name && v.keyId === sig.keyId);
-    if (!verifier || verifiedBy.includes(verifier)) continue;
+    if (!verifier) continue;
+    // Every signature of a known key is verified, a repeated one too ("MUST verify the signature"; Go's
+    // note.Open skips repeats unchecked, which would let a forged copy beside a good one pass unseen).
     if (!verifier.verify(text, sig.signature)) {
       return { ok: false, reason: 'bad-signature', note, message: `the signature by ${sig.name}+${hex8(sig.keyId)} does not verify: the note was altered after it was signed, or signed by another key` };
     }
-    verifiedBy.push(verifier);
+    if (!verifiedBy.includes(verifier)) verifiedBy.push(verifier);
   }
   if (verifiedBy.length === 0) {
     const by = note.signatures.map((s) => `${s.name}+${hex8(s.keyId)}`).join(', ');

@@ -4,7 +4,7 @@
  * and telegate's key ID and signature lines recomputed here by hand with node:crypto from the spec's
  * construction.
  */
-import { createHash, createPrivateKey, generateKeyPairSync, verify } from 'node:crypto';
+import { createHash, createPrivateKey, generateKeyPairSync, sign, verify } from 'node:crypto';
 import { CompactRange, leafHash } from '../../../src/audit/tlog/merkle';
 import { formatCheckpointText, parseCheckpointText, splitOrigin } from '../../../src/audit/tlog/checkpoint';
 import { formatVerifierKey, keyId, openNote, parseNote, parseVerifierKey, signNote, type NoteVerifier } from '../../../src/audit/tlog/signed-note';
@@ -64,7 +64,7 @@ describe('signed-note', () => {
     expect(none).toMatchObject({ ok: false, reason: 'unknown-key' });
   });
 
-  test('a changed text, or a changed signature of a known key, is a bad signature; duplicates are checked once', () => {
+  test('a changed text, or a changed signature of a known key, is a bad signature; a good signature repeated still verifies', () => {
     expect(openNote(`${TEXT.replace('cryptography', 'cryptology')}\n${PETER_SIG}`, [verifier(PETER_VKEY)])).toMatchObject({ ok: false, reason: 'bad-signature' });
     expect(openNote(`${TEXT}\n${PETER_SIG.slice(0, 60)}ABCD${PETER_SIG.slice(60)}`, [verifier(PETER_VKEY)])).toMatchObject({ ok: false, reason: 'bad-signature' });
     expect(openNote(`${TEXT}\n${PETER_SIG}${PETER_SIG}${ENOCH_SIG}${ENOCH_SIG.slice(0, 60)}ABCD${ENOCH_SIG.slice(60)}`, [verifier(PETER_VKEY)]).ok).toBe(true);
@@ -133,6 +133,109 @@ describe('signed-note', () => {
     let vkey = '';
     while (!vkey.split('+').slice(2).join('+').includes('+')) vkey = signerFor(generateKeyPairSync('ed25519').privateKey, 'telegate').vkey;
     expect(parseVerifierKey(vkey)).toMatchObject({ ok: true, value: { name: 'telegate', vkey } });
+  });
+});
+
+/**
+ * c2sp.org/signed-note, rule by rule, with notes made here from the spec's own construction (key ID =
+ * SHA-256(name ‖ 0x0A ‖ 0x01 ‖ key)[:4]; a signature line `— <name> base64(ID ‖ Ed25519 signature)`),
+ * node:crypto signing, never telegate's signNote.
+ */
+describe('signed-note: what the spec says verifiers MUST do', () => {
+  interface SpecKey { name: string; id: Buffer; vkey: string; line(text: string): string }
+  function specKey(name: string): SpecKey {
+    const { privateKey, publicKey } = generateKeyPairSync('ed25519');
+    const raw = publicKey.export({ type: 'spki', format: 'der' }).subarray(-32);
+    const id = createHash('sha256').update(Buffer.concat([Buffer.from(name, 'utf8'), Buffer.from([0x0a, 0x01]), raw])).digest().subarray(0, 4);
+    return {
+      name, id,
+      vkey: `${name}+${id.toString('hex')}+${Buffer.concat([Buffer.from([0x01]), raw]).toString('base64')}`,
+      line: (text) => `\u2014 ${name} ${Buffer.concat([id, sign(null, Buffer.from(text, 'utf8'), privateKey)]).toString('base64')}\n`,
+    };
+  }
+  const C2SP_LINE = C2SP_NOTE.slice(C2SP_NOTE.indexOf('\u2014'));
+  const C2SP_TEXT = 'This is an example message.\n';
+  /** The spec example's signature line with one signature byte changed (still valid base64). */
+  const C2SP_LINE_FORGED = (() => {
+    const b64 = C2SP_LINE.slice('\u2014 example.com/foo '.length, -1);
+    const bytes = Buffer.from(b64, 'base64');
+    bytes.writeUInt8(bytes.readUInt8(10) ^ 0x01, 10);
+    return `\u2014 example.com/foo ${bytes.toString('base64')}\n`;
+  })();
+
+  test('"If the key name and ID match a known key, verifiers MUST verify the signature": a repeated one too', () => {
+    expect(openNote(`${C2SP_TEXT}\n${C2SP_LINE}${C2SP_LINE}`, [verifier(C2SP_VKEY)]).ok).toBe(true);
+    // A forged copy after the good one (and before it) is verified, fails, and rejects the note.
+    expect(openNote(`${C2SP_TEXT}\n${C2SP_LINE}${C2SP_LINE_FORGED}`, [verifier(C2SP_VKEY)])).toMatchObject({ ok: false, reason: 'bad-signature' });
+    expect(openNote(`${C2SP_TEXT}\n${C2SP_LINE_FORGED}${C2SP_LINE}`, [verifier(C2SP_VKEY)])).toMatchObject({ ok: false, reason: 'bad-signature' });
+  });
+
+  test('"Verifiers MUST ignore signatures from unknown keys, even if they share a name or ID (but not both) with a known key"', () => {
+    const junk = Buffer.alloc(64, 0x5a);
+    const sameName = `\u2014 example.com/foo ${Buffer.concat([Buffer.from('530d903b', 'hex'), junk]).toString('base64')}\n`;
+    const sameId = `\u2014 example.com/bar ${Buffer.concat([Buffer.from('530d903a', 'hex'), junk]).toString('base64')}\n`;
+    const other = specKey('witness.example/w1');
+    expect(openNote(`${C2SP_TEXT}\n${sameName}${sameId}${other.line(C2SP_TEXT)}${C2SP_LINE}`, [verifier(C2SP_VKEY)]).ok).toBe(true);
+    // "If no signature from a known key verifies successfully, clients MUST reject the note."
+    expect(openNote(`${C2SP_TEXT}\n${sameName}${sameId}${other.line(C2SP_TEXT)}`, [verifier(C2SP_VKEY)])).toMatchObject({ ok: false, reason: 'unknown-key' });
+  });
+
+  test('"MUST accept at least up to 16 signatures": 15 other keys and the known one; 16 known keys', () => {
+    const others = Array.from({ length: 15 }, (_, i) => specKey(`witness.example/w${i}`));
+    expect(openNote(`${C2SP_TEXT}\n${others.map((k) => k.line(C2SP_TEXT)).join('')}${C2SP_LINE}`, [verifier(C2SP_VKEY)]).ok).toBe(true);
+    const sixteen = [...others, specKey('witness.example/w15')];
+    const opened = openNote(`${C2SP_TEXT}\n${sixteen.map((k) => k.line(C2SP_TEXT)).join('')}`, sixteen.map((k) => verifier(k.vkey)));
+    expect(opened.ok && opened.verifiedBy.length).toBe(16);
+  });
+
+  test('"MUST be valid UTF-8": the spec\'s own Italian text, with its empty line, verifies; its text ends at the last empty line', () => {
+    const text = 'Ognuno sta solo sul cuor della terra\ntrafitto da un raggio di sole:\n\ned \u00e8 subito sera.\n';
+    const key = specKey('quasimodo.example/salvatore');
+    const opened = openNote(`${text}\n${key.line(text)}`, [verifier(key.vkey)]);
+    expect(opened.ok && opened.note.text).toBe(text);
+    // Bytes that are not UTF-8 make it malformed, before any signature is looked at.
+    const latin1 = Buffer.concat([Buffer.from(text.replace('\u00e8', ''), 'utf8').subarray(0, 10), Buffer.from([0xe8]), Buffer.from(`\n\n${key.line(text)}`, 'utf8')]);
+    expect(openNote(latin1, [verifier(key.vkey)])).toMatchObject({ ok: false, reason: 'malformed' });
+  });
+
+  test('"MUST NOT contain any ASCII control characters (those below U+0020) other than newline": in the text or a signature line', () => {
+    const key = specKey('example.org/k');
+    for (const c of ['\x00', '\t', '\r', '\x1b', '\x1f']) {
+      const text = `line one${c}\nline two\n`;
+      expect(openNote(`${text}\n${key.line(text)}`, [verifier(key.vkey)])).toMatchObject({ ok: false, reason: 'malformed' });
+    }
+    expect(openNote(`${C2SP_TEXT}\n${C2SP_LINE.replace('\n', '\r\n')}`, [verifier(C2SP_VKEY)])).toMatchObject({ ok: false, reason: 'malformed' });
+    // Not below U+0020, so not refused: DEL and a C1 control verify when signed.
+    const text = 'del \x7f and next line \u0085 here\n';
+    expect(openNote(`${text}\n${key.line(text)}`, [verifier(key.vkey)]).ok).toBe(true);
+  });
+
+  test('the format: a text ending in newline, a blank line, signature lines "em dash, space, key name, space, base64 signature, newline"', () => {
+    const known = [verifier(C2SP_VKEY)];
+    const malformed = [
+      // no blank line between the text and the signatures
+      `${C2SP_TEXT}${C2SP_LINE}`,
+      // the last signature line without its newline
+      `${C2SP_TEXT}\n${C2SP_LINE.slice(0, -1)}`,
+      // no signature line at all
+      `${C2SP_TEXT}\n`,
+      // a signature that is not base64, of an unknown key too
+      `${C2SP_TEXT}\n\u2014 other.example/x not*base64!\n${C2SP_LINE}`,
+      // base64 of fewer than 4 + 1 bytes
+      `${C2SP_TEXT}\n\u2014 other.example/x AAAAAA==\n${C2SP_LINE}`,
+      // a hyphen for the em dash; two spaces; no signature
+      `${C2SP_TEXT}\n${C2SP_LINE.replace('\u2014', '-')}`,
+      `${C2SP_TEXT}\n${C2SP_LINE.replace('\u2014 ', '\u2014  ')}`,
+      `${C2SP_TEXT}\n\u2014 example.com/foo\n`,
+      // key names: no Unicode space, no plus
+      `${C2SP_TEXT}\n${C2SP_LINE.replace('example.com/foo', 'example.com/f\u2003oo')}`,
+      `${C2SP_TEXT}\n${C2SP_LINE.replace('example.com/foo', 'example.com/f\u00a0oo')}`,
+      `${C2SP_TEXT}\n${C2SP_LINE.replace('example.com/foo', 'example.com/f+oo')}`,
+    ];
+    for (const note of malformed) expect([note, openNote(note, known)]).toMatchObject([note, { ok: false, reason: 'malformed' }]);
+    // A key name of other scripts, with no space or plus, is a name.
+    const key = specKey('\u65e5\u672c.example/\u9375');
+    expect(openNote(`${C2SP_TEXT}\n${key.line(C2SP_TEXT)}`, [verifier(key.vkey)]).ok).toBe(true);
   });
 });
 
