@@ -6,7 +6,7 @@
  * that policy drops never reaches the vendor, and every egress record names that policy's digest.
  */
 import { createHash, randomUUID } from 'node:crypto';
-import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { egressRecords, readAuditRecords } from '../helpers/audit-records';
@@ -69,7 +69,11 @@ describe('a policy file goes bad in the watched folder under load', () => {
       email = lines.findIndex((l) => l.trimStart().startsWith('users[*].email:'));
       expect(email).toBeGreaterThan(0);
       lines[email] = lines[email]!.replace('1: drop', '1: leak');
-      await writeFile(coderFile, lines.join('\n'));
+      // Saved whole, as editors that write a temporary file and rename it do: a plain writeFile truncates
+      // first, and on a loaded machine the watcher could read the empty file and refuse that instead.
+      const saved = path.join(work, 'coder.yaml.saving');
+      await writeFile(saved, lines.join('\n'));
+      await rename(saved, coderFile);
       await eventually('the leak edit refused', async () => ((await reloads('refused')) > refusedBefore ? true : undefined));
       await served(statuses.length + 40);
 
