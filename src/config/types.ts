@@ -40,6 +40,11 @@ export interface CheckpointConfig {
 export interface LimitsConfig {
   body_bytes: number;
   inflated_bytes: number;
+  /**
+   * A body may decode to more than INFLATE_FREE_BYTES (1 MiB) only within this multiple of its size as
+   * received: real gzip telemetry decodes to 3-80× (a 49 MB Coder snapshot ~40×), a bomb to 1,000×.
+   */
+  inflate_ratio: number;
   depth: number;
   /**
    * Most JSON values (strings, numbers, objects, arrays; keys count) one body may hold. A parsed tree

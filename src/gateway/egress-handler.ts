@@ -27,7 +27,7 @@ import type { Route } from './route-table';
 import type { RuntimeSnapshot } from './policy-runtime';
 import type { UpstreamOutcome } from './upstream-proxy';
 
-export interface EgressLimits { bodyBytes: number; inflatedBytes: number; depth: number; values: number }
+export interface EgressLimits { bodyBytes: number; inflatedBytes: number; inflateRatio: number; depth: number; values: number }
 
 export interface EgressDeps {
   runtime: () => RuntimeSnapshot;
@@ -211,7 +211,7 @@ export function createEgressHandler(deps: EgressDeps): (req: IncomingMessage, re
    */
   async function policyOutput(req: IncomingMessage, route: Route, level: 1 | 2, cancellation: Cancellation, shadow: 1 | 2 | undefined): Promise<PolicyOutput> {
     const raw = await readRawBody(req, limits.bodyBytes, cancellation);
-    const { result, negativeZero } = judge(route, level, await decodeBody(raw, header(req, 'content-encoding'), limits.inflatedBytes), shadow);
+    const { result, negativeZero } = judge(route, level, await decodeBody(raw, header(req, 'content-encoding'), limits.inflatedBytes, limits.inflateRatio), shadow);
     // The counts only: the output tree is not kept past serialization.
     return {
       bytes: Buffer.from(serializeJson(result.body ?? {}, { negativeZero }), 'utf8'),
@@ -263,7 +263,7 @@ export function createEgressHandler(deps: EgressDeps): (req: IncomingMessage, re
     const parsed = parseJson(body, { maxDepth: limits.depth, maxValues: limits.values });
     if (!parsed.ok) {
       const status = parsed.error.code === 'too-many-values' ? 413
-        : parsed.error.code === 'inexact-number' || parsed.error.code === 'too-deep' ? 422 : 400;
+        : parsed.error.code === 'inexact-number' || parsed.error.code === 'integer-out-of-range' || parsed.error.code === 'too-deep' ? 422 : 400;
       throw new GatewayError(status, parsed.error.code, parsed.error.detail);
     }
     const value = parsed.value;

@@ -172,7 +172,7 @@ export async function startCore(config: GatewayConfig, options: CoreOptions = {}
   const handle = createEgressHandler({
     runtime: () => runtime.snapshot,
     audit, pseudonymizer, metrics, logger,
-    limits: { bodyBytes: config.limits.body_bytes, inflatedBytes: config.limits.inflated_bytes, depth: config.limits.depth, values: config.limits.values },
+    limits: { bodyBytes: config.limits.body_bytes, inflatedBytes: config.limits.inflated_bytes, inflateRatio: config.limits.inflate_ratio, depth: config.limits.depth, values: config.limits.values },
   });
   // A plain handler, not an express app: the listener has one route-less handler, and express would
   // only add its router walk and a prototype swap of req and res to every request (a measured share of
