@@ -70,9 +70,24 @@ interface RouteShared {
   hashLabels: Readonly<Record<'vendor' | 'endpoint' | 'action', string>>;
   invalidLabels: Readonly<Record<'vendor' | 'endpoint' | 'action', string>>;
   unknownLabels: Readonly<Record<'vendor' | 'endpoint', string>>;
+  /** The configured limits, each lowered where the endpoint sets a smaller one of its own (SPEC §5). */
+  limits: EgressLimits;
 }
 
-function routeShared(route: Route): RouteShared {
+/** The smaller of each configured limit and the endpoint's own. */
+export function effectiveLimits(config: EgressLimits, own: Route['endpoint']['limits']): EgressLimits {
+  if (own === undefined) return config;
+  const min = (a: number, b: number | undefined): number => (b === undefined ? a : Math.min(a, b));
+  return {
+    bodyBytes: min(config.bodyBytes, own.bodyBytes),
+    inflatedBytes: min(config.inflatedBytes, own.inflatedBytes),
+    inflateRatio: config.inflateRatio,
+    depth: min(config.depth, own.depth),
+    values: min(config.values, own.values),
+  };
+}
+
+function routeShared(route: Route, limits: EgressLimits): RouteShared {
   const vendor = route.vendor.policy.vendor;
   const endpoint = route.endpoint.path;
   const level = route.vendor.level;
@@ -89,6 +104,7 @@ function routeShared(route: Route): RouteShared {
     hashLabels: Object.freeze({ vendor, endpoint, action: 'hash' }),
     invalidLabels: Object.freeze({ vendor, endpoint, action: 'invalid' }),
     unknownLabels: Object.freeze({ vendor, endpoint }),
+    limits: effectiveLimits(limits, route.endpoint.limits),
   };
 }
 
@@ -122,7 +138,7 @@ export function createEgressHandler(deps: EgressDeps): (req: IncomingMessage, re
     const { route } = routed;
     let on = shared.get(route);
     if (on === undefined) {
-      on = routeShared(route);
+      on = routeShared(route, limits);
       shared.set(route, on);
     }
     const { vendor, endpoint, level } = on;
@@ -162,7 +178,7 @@ export function createEgressHandler(deps: EgressDeps): (req: IncomingMessage, re
         return;
       }
 
-      const output = await policyOutput(req, route, level, slot, on.shadow);
+      const output = await policyOutput(req, route, level, slot, on.shadow, on.limits);
       const bytes = output.bytes;
       // The last moment its connection can cancel it (connection-gate.ts): from the record on, it leaves.
       await slot.caughtUp();
@@ -209,9 +225,9 @@ export function createEgressHandler(deps: EgressDeps): (req: IncomingMessage, re
    * is still held while the record is made durable and the bytes go upstream (for a 50 MB snapshot each
    * is tens of MB, and the peak is what an instance's memory limit must cover).
    */
-  async function policyOutput(req: IncomingMessage, route: Route, level: 1 | 2, cancellation: Cancellation, shadow: 1 | 2 | undefined): Promise<PolicyOutput> {
+  async function policyOutput(req: IncomingMessage, route: Route, level: 1 | 2, cancellation: Cancellation, shadow: 1 | 2 | undefined, limits: EgressLimits): Promise<PolicyOutput> {
     const raw = await readRawBody(req, limits.bodyBytes, cancellation);
-    const { result, negativeZero } = judge(route, level, await decodeBody(raw, header(req, 'content-encoding'), limits.inflatedBytes, limits.inflateRatio), shadow);
+    const { result, negativeZero } = judge(route, level, await decodeBody(raw, header(req, 'content-encoding'), limits.inflatedBytes, limits.inflateRatio), shadow, limits);
     // The counts only: the output tree is not kept past serialization.
     return {
       bytes: Buffer.from(serializeJson(result.body ?? {}, { negativeZero }), 'utf8'),
@@ -259,7 +275,7 @@ export function createEgressHandler(deps: EgressDeps): (req: IncomingMessage, re
   }
 
   /** The policy's result (with the shadow level's difference), and whether the body held a -0 (the serializer must keep its sign). */
-  function judge(route: Route, level: 1 | 2, body: Buffer, shadow: 1 | 2 | undefined): { result: TransformResult & { shadow?: ShadowDifference }; negativeZero: boolean } {
+  function judge(route: Route, level: 1 | 2, body: Buffer, shadow: 1 | 2 | undefined, limits: EgressLimits): { result: TransformResult & { shadow?: ShadowDifference }; negativeZero: boolean } {
     const parsed = parseJson(body, { maxDepth: limits.depth, maxValues: limits.values });
     if (!parsed.ok) {
       const status = parsed.error.code === 'too-many-values' ? 413

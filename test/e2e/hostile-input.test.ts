@@ -39,6 +39,12 @@ endpoints:
       '"__proto__".named': allow
       constructor.named:   allow
       kept:                allow
+  /small:
+    method: POST
+    local_reply: { status: 202 }
+    limits: { body_bytes: 256, inflated_bytes: 512, values: 8, depth: 2 }
+    fields:
+      kept: allow
 `;
 
 let vendor: StandInVendor;
@@ -200,6 +206,27 @@ describe('bodies that do not decode', () => {
     ['gzip, gzip, gzip, gzip'],
   ])('Content-Encoding "%s": 415 unsupported-encoding', async (encoding) => {
     await expectRefused(() => post(zlib.gzipSync('{}'), { 'content-encoding': encoding }), 415, 'unsupported-encoding');
+  });
+});
+
+describe('an endpoint\'s own limits (the policy file\'s limits): the smaller of them and the config\'s applies', () => {
+  const small = (body: Buffer | string, headers: Record<string, string> = {}) => post(body, headers, '/probe/small');
+  const kept = (n: number): string => `{"kept":"${'k'.repeat(n)}"}`;
+
+  test.each([
+    ['a body over its body_bytes (256), within the config\'s (4096)', () => small(kept(300)), 413, 'body-too-large'],
+    ['gzip over its inflated_bytes (512)', () => small(zlib.gzipSync(kept(600)), { 'content-encoding': 'gzip' }), 413, 'inflated-too-large'],
+    ['more values than its 8', () => small(`{"kept":[${'1,'.repeat(8)}1]}`), 413, 'too-many-values'],
+    ['deeper than its depth (2)', () => small('{"kept":[[1]]}'), 422, 'too-deep'],
+  ])('%s: %i %s', async (_name, send, status, code) => {
+    await expectRefused(send, status, code);
+  });
+
+  test('the same body on an endpoint without limits of its own is judged by the config\'s, and within its own it passes', async () => {
+    const before = vendor.received.length;
+    expect((await post(kept(300), {}, '/probe/ingest')).status).toBe(202);
+    expect((await small(kept(100))).status).toBe(202);
+    expect(vendor.received.slice(before).map((r) => r.body.toString('utf8'))).toEqual([kept(300), kept(100)]);
   });
 });
 
