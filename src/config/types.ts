@@ -45,6 +45,13 @@ export interface LimitsConfig {
    * received: real gzip telemetry decodes to 3-80× (a 49 MB Coder snapshot ~40×), a bomb to 1,000×.
    */
   inflate_ratio: number;
+  /**
+   * Bytes of bodies (as received, then as decoded) being judged at once (judge-budget.ts). Judging holds
+   * several times a body's size at its peak: the default, 128 MiB, keeps a 1 GiB pod (deploy/) clear.
+   */
+  judge_budget_bytes: number;
+  /** How long a body that does not fit the budget waits for it before `503 over-budget` with Retry-After. */
+  judge_wait_ms: number;
   depth: number;
   /**
    * Most JSON values (strings, numbers, objects, arrays; keys count) one body may hold. A parsed tree

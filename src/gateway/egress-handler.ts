@@ -21,6 +21,7 @@ import { drainBody } from './body-drain';
 import { readRawBody } from './body-read';
 import type { Cancellation, RequestSlot } from './connection-gate';
 import { GatewayError, sendError } from './http-error';
+import type { JudgeBudget } from './judge-budget';
 import { createRequestLog, type RequestLogFields } from './logger';
 import type { GatewayMetrics } from './metrics';
 import type { Route } from './route-table';
@@ -34,6 +35,8 @@ export interface EgressDeps {
   audit: AuditWriter;
   pseudonymizer: Pseudonymizer;
   limits: EgressLimits;
+  /** Bytes being judged at once (judge-budget.ts); none: unbounded (tests driving the handler alone). */
+  budget?: JudgeBudget;
   metrics: GatewayMetrics;
   logger: Logger;
 }
@@ -226,15 +229,29 @@ export function createEgressHandler(deps: EgressDeps): (req: IncomingMessage, re
    * is tens of MB, and the peak is what an instance's memory limit must cover).
    */
   async function policyOutput(req: IncomingMessage, route: Route, level: 1 | 2, cancellation: Cancellation, shadow: 1 | 2 | undefined, limits: EgressLimits): Promise<PolicyOutput> {
-    const raw = await readRawBody(req, limits.bodyBytes, cancellation);
-    const { result, negativeZero } = judge(route, level, await decodeBody(raw, header(req, 'content-encoding'), limits.inflatedBytes, limits.inflateRatio), shadow, limits);
-    // The counts only: the output tree is not kept past serialization.
-    return {
-      bytes: Buffer.from(serializeJson(result.body ?? {}, { negativeZero }), 'utf8'),
-      dropped: result.dropped, hashed: result.hashed, unknown: result.unknown,
-      invalid: result.invalid, redacted: result.redacted, detections: result.detections, unlisted: result.unlisted,
-      ...(result.shadow === undefined ? {} : { shadow: result.shadow }),
-    };
+    // The budget is taken before the body is read (as declared; a declared length over the limit is
+    // refused by the read), then grown to what it decodes to; given back once the output is serialized.
+    const declared = Number(req.headers['content-length']);
+    const charge = deps.budget === undefined ? undefined
+      : await deps.budget.take(Number.isSafeInteger(declared) && declared <= limits.bodyBytes ? declared : 0);
+    try {
+      const raw = await readRawBody(req, limits.bodyBytes, cancellation);
+      let charged = Number.isSafeInteger(declared) ? declared : 0;
+      await charge?.grow(raw.length - charged);
+      charged = Math.max(charged, raw.length);
+      const decoded = await decodeBody(raw, header(req, 'content-encoding'), limits.inflatedBytes, limits.inflateRatio);
+      await charge?.grow(decoded.length - charged);
+      const { result, negativeZero } = judge(route, level, decoded, shadow, limits);
+      // The counts only: the output tree is not kept past serialization.
+      return {
+        bytes: Buffer.from(serializeJson(result.body ?? {}, { negativeZero }), 'utf8'),
+        dropped: result.dropped, hashed: result.hashed, unknown: result.unknown,
+        invalid: result.invalid, redacted: result.redacted, detections: result.detections, unlisted: result.unlisted,
+        ...(result.shadow === undefined ? {} : { shadow: result.shadow }),
+      };
+    } finally {
+      charge?.release();
+    }
   }
 
   async function appendDurably(fields: EgressFields): Promise<void> {

@@ -20,6 +20,7 @@ import type { PolicySet } from '../policy/types';
 import type { ReadinessReport } from './admin-app';
 import { openCheckpoints } from './checkpoints';
 import { createEgressHandler } from './egress-handler';
+import { JudgeBudget } from './judge-budget';
 import { GatewayError, sendError } from './http-error';
 import { safeStdout } from './log-destination';
 import { createLogger } from './logger';
@@ -172,6 +173,7 @@ export async function startCore(config: GatewayConfig, options: CoreOptions = {}
   const handle = createEgressHandler({
     runtime: () => runtime.snapshot,
     audit, pseudonymizer, metrics, logger,
+    budget: new JudgeBudget(config.limits.judge_budget_bytes, config.limits.judge_wait_ms, (inUse) => metrics.judgeBudgetBytes.set(inUse)),
     limits: { bodyBytes: config.limits.body_bytes, inflatedBytes: config.limits.inflated_bytes, inflateRatio: config.limits.inflate_ratio, depth: config.limits.depth, values: config.limits.values },
   });
   // A plain handler, not an express app: the listener has one route-less handler, and express would
