@@ -22,7 +22,7 @@ export function defaultConfig(): GatewayConfig {
     },
     hash: { key_file: null },
     // A 5,000-user Coder snapshot is ~50 MB.
-    limits: { body_bytes: 64 * MIB, inflated_bytes: 256 * MIB, inflate_ratio: 100, judge_budget_bytes: 128 * MIB, judge_wait_ms: 10_000, depth: 128, values: 5_000_000, connections: 1024 },
+    limits: { body_bytes: 64 * MIB, inflated_bytes: 256 * MIB, inflate_ratio: 100, judge_budget_bytes: 128 * MIB, judge_wait_ms: 10_000, judge_thread_bytes: 256 * 1024, depth: 128, values: 5_000_000, connections: 1024 },
     upstream: { timeout_ms: 30_000 },
     workers: 1,
     log: { level: 'info' },

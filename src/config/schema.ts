@@ -25,7 +25,7 @@ export interface ConfigFile {
     checkpoint?: { origin?: string; interval_s?: number; witness_url?: string | null; key_file?: string | null };
   };
   hash?: { key_file?: string | null };
-  limits?: { body_bytes?: number; inflated_bytes?: number; inflate_ratio?: number; judge_budget_bytes?: number; judge_wait_ms?: number; depth?: number; values?: number; connections?: number };
+  limits?: { body_bytes?: number; inflated_bytes?: number; inflate_ratio?: number; judge_budget_bytes?: number; judge_wait_ms?: number; judge_thread_bytes?: number; depth?: number; values?: number; connections?: number };
   upstream?: { timeout_ms?: number };
   log?: { level?: LogLevel };
   workers?: number;
@@ -102,7 +102,7 @@ export const configFileSchema = closed({
     }),
   }),
   hash: closed({ key_file: { type: ['string', 'null'], minLength: 1 } }),
-  limits: closed({ body_bytes: bufferSize, inflated_bytes: bufferSize, inflate_ratio: positive, judge_budget_bytes: positive, judge_wait_ms: positive, depth: positive, values: positive, connections: positive }),
+  limits: closed({ body_bytes: bufferSize, inflated_bytes: bufferSize, inflate_ratio: positive, judge_budget_bytes: positive, judge_wait_ms: positive, judge_thread_bytes: positive, depth: positive, values: positive, connections: positive }),
   upstream: closed({ timeout_ms: positive }),
   log: closed({ level: { enum: [...LOG_LEVELS] } }),
   workers: { type: 'integer', minimum: 1, maximum: MAX_WORKERS },

@@ -52,6 +52,11 @@ export interface LimitsConfig {
   judge_budget_bytes: number;
   /** How long a body that does not fit the budget waits for it before `503 over-budget` with Retry-After. */
   judge_wait_ms: number;
+  /**
+   * A body of at least this many decoded bytes is judged on a worker thread (judge-pool.ts), so the
+   * event loop keeps answering; smaller ones on the event loop, where a thread hand-off costs more.
+   */
+  judge_thread_bytes: number;
   depth: number;
   /**
    * Most JSON values (strings, numbers, objects, arrays; keys count) one body may hold. A parsed tree

@@ -12,16 +12,16 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
 import type { AuditWriter, Decision, EgressFields } from '../audit/types';
-import { parseJson } from '../json/parse';
-import { serializeJson } from '../json/serialize';
-import { judgeHeaders, transform, type HeaderJudgement, type Pseudonymizer, type TransformResult } from '../policy';
-import { shadowDifference, type ShadowDifference } from '../policy/shadow';
+import { judgeHeaders, type HeaderJudgement, type Pseudonymizer } from '../policy';
+import type { ShadowDifference } from '../policy/shadow';
 import { decodeBody } from './body-decode';
 import { drainBody } from './body-drain';
 import { readRawBody } from './body-read';
 import type { Cancellation, RequestSlot } from './connection-gate';
 import { GatewayError, sendError } from './http-error';
+import { judgeBody, type FieldCounts, type Judged } from './judge';
 import type { JudgeBudget } from './judge-budget';
+import type { JudgePool } from './judge-pool';
 import { createRequestLog, type RequestLogFields } from './logger';
 import type { GatewayMetrics } from './metrics';
 import type { Route } from './route-table';
@@ -35,14 +35,15 @@ export interface EgressDeps {
   audit: AuditWriter;
   pseudonymizer: Pseudonymizer;
   limits: EgressLimits;
+  /** Judge threads for large bodies (judge-pool.ts); none: every body is judged on the event loop. */
+  pool?: JudgePool;
   /** Bytes being judged at once (judge-budget.ts); none: unbounded (tests driving the handler alone). */
   budget?: JudgeBudget;
   metrics: GatewayMetrics;
   logger: Logger;
 }
 
-type FieldCounts = Pick<TransformResult, 'dropped' | 'hashed' | 'unknown' | 'invalid' | 'redacted' | 'detections' | 'unlisted'>;
-interface PolicyOutput extends FieldCounts { bytes: Buffer; shadow?: ShadowDifference }
+type PolicyOutput = Judged;
 
 const NOTHING: FieldCounts = { dropped: {}, hashed: {}, unknown: {}, invalid: {}, redacted: {}, detections: {} };
 const NO_HEADERS: HeaderJudgement = { forwarded: {}, refused: {} };
@@ -110,6 +111,8 @@ function routeShared(route: Route, limits: EgressLimits): RouteShared {
     limits: effectiveLimits(limits, route.endpoint.limits),
   };
 }
+
+const ON_THREAD = Object.freeze({ where: 'thread' });
 
 /** Without a connection gate (tests driving the handler alone): never cancelled. */
 const UNGATED: RequestSlot = { reason: undefined, onCancel: () => () => undefined, caughtUp: () => Promise.resolve(), commit: () => true };
@@ -241,14 +244,19 @@ export function createEgressHandler(deps: EgressDeps): (req: IncomingMessage, re
       charged = Math.max(charged, raw.length);
       const decoded = await decodeBody(raw, header(req, 'content-encoding'), limits.inflatedBytes, limits.inflateRatio);
       await charge?.grow(decoded.length - charged);
-      const { result, negativeZero } = judge(route, level, decoded, shadow, limits);
-      // The counts only: the output tree is not kept past serialization.
-      return {
-        bytes: Buffer.from(serializeJson(result.body ?? {}, { negativeZero }), 'utf8'),
-        dropped: result.dropped, hashed: result.hashed, unknown: result.unknown,
-        invalid: result.invalid, redacted: result.redacted, detections: result.detections, unlisted: result.unlisted,
-        ...(result.shadow === undefined ? {} : { shadow: result.shadow }),
-      };
+      const request = { endpoint: route.endpoint, level, shadow, limits: { depth: limits.depth, values: limits.values } };
+      // A large body is judged on a judge thread (judge-pool.ts), so the event loop keeps answering.
+      if (deps.pool !== undefined && decoded.length >= deps.pool.threshold) {
+        metrics.judging.inc(ON_THREAD);
+        try {
+          const judged = await deps.pool.judge(decoded, route.vendor.policy, request);
+          if (judged !== undefined) return judged;
+        } finally {
+          metrics.judging.dec(ON_THREAD);
+        }
+      }
+      // On the event loop the gauge can only be read before or after: it counts only what is judged elsewhere.
+      return judgeBody(decoded, request, deps.pseudonymizer);
     } finally {
       charge?.release();
     }
@@ -289,26 +297,6 @@ export function createEgressHandler(deps: EgressDeps): (req: IncomingMessage, re
     for (const [detector, n] of Object.entries(result.detections)) {
       metrics.redactions.inc({ vendor: on.vendor, endpoint: on.endpoint, detector }, n);
     }
-  }
-
-  /** The policy's result (with the shadow level's difference), and whether the body held a -0 (the serializer must keep its sign). */
-  function judge(route: Route, level: 1 | 2, body: Buffer, shadow: 1 | 2 | undefined, limits: EgressLimits): { result: TransformResult & { shadow?: ShadowDifference }; negativeZero: boolean } {
-    const parsed = parseJson(body, { maxDepth: limits.depth, maxValues: limits.values });
-    if (!parsed.ok) {
-      const status = parsed.error.code === 'too-many-values' ? 413
-        : parsed.error.code === 'inexact-number' || parsed.error.code === 'integer-out-of-range' || parsed.error.code === 'too-deep' ? 422 : 400;
-      throw new GatewayError(status, parsed.error.code, parsed.error.detail);
-    }
-    const value = parsed.value;
-    if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-      throw new GatewayError(422, 'not-an-object', 'the body must be a JSON object, as every vendor endpoint sends');
-    }
-    const result = transform(route.endpoint, level, value, deps.pseudonymizer);
-    // The shadow level, compared right after the transform on the same parsed body: its only call site.
-    return {
-      result: shadow === undefined ? result : { ...result, shadow: shadowDifference(route.endpoint, level, shadow, value) },
-      negativeZero: parsed.negativeZero,
-    };
   }
 }
 

@@ -21,6 +21,7 @@ import type { ReadinessReport } from './admin-app';
 import { openCheckpoints } from './checkpoints';
 import { createEgressHandler } from './egress-handler';
 import { JudgeBudget } from './judge-budget';
+import { JudgePool } from './judge-pool';
 import { GatewayError, sendError } from './http-error';
 import { safeStdout } from './log-destination';
 import { createLogger } from './logger';
@@ -170,9 +171,11 @@ export async function startCore(config: GatewayConfig, options: CoreOptions = {}
   // --- the egress listener ---------------------------------------------------------------------------
   /** Egress handlers still running (reading, judging, writing the record); exchanges are counted by the runtime. */
   let handlers = 0;
+  const judgePool = new JudgePool(config.limits.judge_thread_bytes, hashKey.key);
   const handle = createEgressHandler({
     runtime: () => runtime.snapshot,
     audit, pseudonymizer, metrics, logger,
+    pool: judgePool,
     budget: new JudgeBudget(config.limits.judge_budget_bytes, config.limits.judge_wait_ms, (inUse) => metrics.judgeBudgetBytes.set(inUse)),
     limits: { bodyBytes: config.limits.body_bytes, inflatedBytes: config.limits.inflated_bytes, inflateRatio: config.limits.inflate_ratio, depth: config.limits.depth, values: config.limits.values },
   });
@@ -221,6 +224,7 @@ export async function startCore(config: GatewayConfig, options: CoreOptions = {}
     await audit.close();
     await checkpoints?.close();
     runtime.close();
+    await judgePool.close();
     throw new StartError([`cannot listen: ${error instanceof Error ? error.message : String(error)}`]);
   }
   const urls = servers.map((server, i) => `${tlsOf[i] ? 'https' : 'http'}://${hostForUrl(server.address() as AddressInfo)}`);
@@ -255,6 +259,8 @@ export async function startCore(config: GatewayConfig, options: CoreOptions = {}
         await waitUntil(() => handlers === 0, SHUTDOWN_RECORD_WAIT_MS);
         await stopped;
         await reloading;
+        // No handler is left to judge anything: the judge threads end.
+        await judgePool.close();
         // The upstream connections are released even when the audit log cannot be closed (a failing
         // disk); the failure is reported to the caller afterwards.
         try {

@@ -26,7 +26,7 @@ describe('built-in defaults', () => {
         checkpoint: { origin: 'telegate', interval_s: 60, witness_url: null, key_file: null },
       },
       hash: { key_file: null },
-      limits: { body_bytes: 67108864, inflated_bytes: 268435456, inflate_ratio: 100, judge_budget_bytes: 134217728, judge_wait_ms: 10000, depth: 128, values: 5000000, connections: 1024 },
+      limits: { body_bytes: 67108864, inflated_bytes: 268435456, inflate_ratio: 100, judge_budget_bytes: 134217728, judge_wait_ms: 10000, judge_thread_bytes: 262144, depth: 128, values: 5000000, connections: 1024 },
       upstream: { timeout_ms: 30000 },
       // One process unless asked: several write one audit chain each.
       workers: 1,

@@ -48,7 +48,7 @@ describe('valid files', () => {
         },
       },
       hash: { key_file: path.join(FIXTURES, 'secrets/hash.key') },
-      limits: { body_bytes: 1000, inflated_bytes: 4000, inflate_ratio: 20, judge_budget_bytes: 8000, judge_wait_ms: 500, depth: 16, values: 50000, connections: 64 },
+      limits: { body_bytes: 1000, inflated_bytes: 4000, inflate_ratio: 20, judge_budget_bytes: 8000, judge_wait_ms: 500, judge_thread_bytes: 100000, depth: 16, values: 50000, connections: 64 },
       upstream: { timeout_ms: 5000 },
       workers: 3,
       log: { level: 'debug' },
