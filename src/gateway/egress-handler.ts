@@ -153,11 +153,11 @@ export function createEgressHandler(deps: EgressDeps): (req: IncomingMessage, re
     const headers = level === 0 ? NO_HEADERS : judgeHeaders(route.vendor.policy, level, req.headers);
     const clientVersion = clientVersionOf(headers.forwarded, req);
     /** The egress record of this request, with what the policy decided. */
-    const egress = (decision: Decision, counts: FieldCounts & { shadow?: ShadowDifference }, reason?: string, upstream?: string, bodyBytes?: Buffer): EgressFields => ({
+    const egress = (decision: Decision, counts: FieldCounts & { shadow?: ShadowDifference; sha256?: string }, reason?: string, upstream?: string, bodyBytes?: Buffer): EgressFields => ({
       id, vendor, endpoint, level, policy: on.policy, decision, reason, upstream, client, client_version: clientVersion,
       headers: decision === 'forwarded' ? headers.forwarded : {},
       headers_refused: Object.keys(headers.refused).length === 0 ? undefined : headers.refused,
-      bodyBytes, dropped: counts.dropped, hashed: counts.hashed, unknown: counts.unknown,
+      bodyBytes, bodySha256: bodyBytes === undefined ? undefined : counts.sha256, dropped: counts.dropped, hashed: counts.hashed, unknown: counts.unknown,
       invalid: counts.invalid, redacted: counts.redacted, detections: counts.detections, unlisted: counts.unlisted,
       ...(counts.shadow === undefined ? {} : { shadow: counts.shadow }),
     });

@@ -2,6 +2,7 @@
  * A judge thread (judge-pool.ts): loads and compiles each policy file once per digest, keeps its own
  * pseudonymizer (same key, so the same pseudonyms; its cache is its own), and runs judgeBody.
  */
+import { createHash } from 'node:crypto';
 import { move, transferableSymbol, valueSymbol, workerData } from 'piscina';
 import { createPseudonymizer, loadPolicyFile, type Policy } from '../policy';
 import { GatewayError } from './http-error';
@@ -31,7 +32,8 @@ export default async function judgeTask(task: JudgeTask): Promise<JudgeReply | R
       { endpoint, level: task.level, shadow: task.shadow, limits: task.limits }, pseudonymizer);
     // The output's bytes are moved back, not copied (their own ArrayBuffer, or a copy of a pooled slice).
     const own = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? bytes : Uint8Array.prototype.slice.call(bytes);
-    const reply: JudgeReply = { kind: 'judged', judged, bytes: own };
+    // The record's body_sha256, here rather than on the event loop (a 49 MB body: ~25 ms).
+    const reply: JudgeReply = { kind: 'judged', judged: { ...judged, sha256: createHash('sha256').update(own).digest('hex') }, bytes: own };
     return move({ [transferableSymbol]: own.buffer, [valueSymbol]: reply } as never);
   } catch (error) {
     if (error instanceof GatewayError) return { kind: 'refused', status: error.status, code: error.code, detail: error.detail };

@@ -13,7 +13,12 @@ import { GatewayError } from './http-error';
 export type FieldCounts = Pick<TransformResult, 'dropped' | 'hashed' | 'unknown' | 'invalid' | 'redacted' | 'detections' | 'unlisted'>;
 
 /** What a judged body leaves: the bytes to send and what the policy did (never the trees). */
-export interface Judged extends FieldCounts { bytes: Buffer; shadow?: ShadowDifference }
+export interface Judged extends FieldCounts {
+  bytes: Buffer;
+  shadow?: ShadowDifference;
+  /** The sha256 (hex) of `bytes`, when a judge thread computed it (the audit record's body_sha256). */
+  sha256?: string;
+}
 
 export interface JudgeRequest {
   endpoint: Endpoint;
