@@ -246,17 +246,19 @@ export function createEgressHandler(deps: EgressDeps): (req: IncomingMessage, re
       await charge?.grow(decoded.length - charged);
       const request = { endpoint: route.endpoint, level, shadow, limits: { depth: limits.depth, values: limits.values } };
       // A large body is judged on a judge thread (judge-pool.ts), so the event loop keeps answering.
-      if (deps.pool !== undefined && decoded.length >= deps.pool.threshold) {
+      let body = decoded;
+      if (deps.pool !== undefined && body.length >= deps.pool.threshold) {
         metrics.judging.inc(ON_THREAD);
         try {
-          const judged = await deps.pool.judge(decoded, route.vendor.policy, request);
-          if (judged !== undefined) return judged;
+          const judged = await deps.pool.judge(body, route.vendor.policy, request);
+          if (!Buffer.isBuffer(judged)) return judged;
+          body = judged; // the thread's policy file has moved on: the bytes came back to be judged here
         } finally {
           metrics.judging.dec(ON_THREAD);
         }
       }
       // On the event loop the gauge can only be read before or after: it counts only what is judged elsewhere.
-      return judgeBody(decoded, request, deps.pseudonymizer);
+      return judgeBody(body, request, deps.pseudonymizer);
     } finally {
       charge?.release();
     }

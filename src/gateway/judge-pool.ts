@@ -8,6 +8,7 @@
  * pseudonym key (workerData). A thread whose file no longer has the digest the request is judged by (a
  * reload raced the request) answers `undefined`, and the body is judged on the event loop instead, by
  * the policy in force when the request came: a request is never judged by another policy than its own.
+ * (The body's bytes were moved to the thread, so the thread moves them back with that answer.)
  */
 import { availableParallelism } from 'node:os';
 import path from 'node:path';
@@ -32,7 +33,7 @@ export interface JudgeTask {
 export type JudgeReply =
   | { kind: 'judged'; judged: Omit<Judged, 'bytes'>; bytes: Uint8Array }
   | { kind: 'refused'; status: number; code: RejectionCode; detail: string }
-  | { kind: 'stale' };
+  | { kind: 'stale'; body: Uint8Array };
 
 /**
  * The compiled worker: next to this file once built (dist/), else in dist/ (tests run the sources with
@@ -58,8 +59,8 @@ export class JudgePool {
     });
   }
 
-  /** The body judged on a thread; `undefined`: judge it on the event loop (see above). Throws refusals. */
-  async judge(body: Buffer, policy: Policy, request: JudgeRequest): Promise<Judged | undefined> {
+  /** The body judged on a thread; a Buffer (the body, moved back): judge it on the event loop (see above). Throws refusals. */
+  async judge(body: Buffer, policy: Policy, request: JudgeRequest): Promise<Judged | Buffer> {
     // Moved, not copied: a buffer that shares its memory with others (a pooled slice) is copied first.
     const own = body.byteOffset === 0 && body.byteLength === body.buffer.byteLength ? body : Uint8Array.prototype.slice.call(body);
     const task: JudgeTask = {
@@ -68,7 +69,7 @@ export class JudgePool {
     };
     const reply = await this.pool.run(task, { transferList: [own.buffer as ArrayBuffer] });
     switch (reply.kind) {
-      case 'stale': return undefined;
+      case 'stale': return Buffer.from(reply.body.buffer, reply.body.byteOffset, reply.body.byteLength);
       case 'refused': throw new GatewayError(reply.status, reply.code, reply.detail);
       case 'judged': return { ...reply.judged, bytes: Buffer.from(reply.bytes.buffer, reply.bytes.byteOffset, reply.bytes.byteLength) };
     }

@@ -26,7 +26,7 @@ async function policyOf(file: string, digest: string): Promise<Policy | undefine
 export default async function judgeTask(task: JudgeTask): Promise<JudgeReply | ReturnType<typeof move>> {
   const policy = await policyOf(task.file, task.digest);
   const endpoint = policy?.endpoints.get(task.endpoint);
-  if (endpoint === undefined) return { kind: 'stale' };
+  if (endpoint === undefined) return move({ [transferableSymbol]: task.body.buffer, [valueSymbol]: { kind: 'stale', body: task.body } } as never);
   try {
     const { bytes, ...judged } = judgeBody(Buffer.from(task.body.buffer, task.body.byteOffset, task.body.byteLength),
       { endpoint, level: task.level, shadow: task.shadow, limits: task.limits }, pseudonymizer);

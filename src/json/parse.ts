@@ -5,8 +5,9 @@
  * - Nesting deeper than `maxDepth` is refused before any tree is built.
  * - Numbers are never rounded: integers beyond 2^53 become `bigint` (Coder's uint64 tailnet node ids),
  *   and a non-integer that a double cannot hold exactly (or that overflows to Infinity) is refused.
- * - An integer of more than 20 digits (past uint64) is refused by the byte scan, before BigInt sees it:
- *   no telemetry sends one, and BigInt's cost grows faster than the digits (4 MB of them: seconds).
+ * - An integer token of more than 21 digits is refused by the byte scan, before BigInt sees it: no client
+ *   writes one (uint64 has 20 digits; JS and Go write a double below 1e21 as up to 21 digits, from 1e21
+ *   on with an exponent), and BigInt's cost grows faster than the digits (4 MB of them: seconds).
  *
  * The native JSON.parse does the parsing (it creates `__proto__` as an own data property, never a
  * prototype link). One byte scan finds the depth and the few number tokens a double might not hold;
@@ -109,7 +110,7 @@ export function parseJson(bytes: Buffer, options: JsonParseOptions): JsonParseRe
     return { ok: false, error: { code: 'too-many-values', detail: `the body holds more than ${options.maxValues} JSON values (limits.values)` } };
   }
   if (integerTooLong) {
-    return { ok: false, error: { code: 'integer-out-of-range', detail: `the body holds an integer of more than ${MAX_INTEGER_DIGITS} digits, beyond any 64-bit integer` } };
+    return { ok: false, error: { code: 'integer-out-of-range', detail: `the body holds an integer of more than ${MAX_INTEGER_DIGITS} digits, beyond any 64-bit integer or a double in integer form` } };
   }
   const big: number[] = [];
   for (let r = 0; r < risky.length; r += 2) {

@@ -42,8 +42,12 @@ const LOWER_E = 0x65;
 const UPPER_E = 0x45;
 
 const MANY_DIGITS = 16;
-/** uint64's largest value, 18446744073709551615, has 20 digits: no integer telemetry sends has more. */
-export const MAX_INTEGER_DIGITS = 20;
+/**
+ * uint64's largest value, 18446744073709551615, has 20 digits; JavaScript and Go write a double below 1e21
+ * in integer form (1e20 as "100000000000000000000", 21 digits) and from 1e21 on with an exponent. No
+ * client writes an integer token longer than that.
+ */
+export const MAX_INTEGER_DIGITS = 21;
 
 const DONE = { depthExceeded: false, valuesExceeded: false, integerTooLong: false };
 
