@@ -9,6 +9,7 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { generateCoderSnapshot } from './coder-snapshot-generator';
 import { hostileBodies, type HostileBody } from './hostile-bodies';
 import { table } from './measure';
 import { cpuMs } from './proxy/cpu-time';
@@ -33,10 +34,13 @@ function folderBytes(dir: string): number {
 async function measureBuild(build: string, bin: string | undefined, bodies: HostileBody[], dir: string, upstream: string): Promise<HostileCost[]> {
   const t = await startTelegate({ dir, upstream, fsync: true, ...(bin === undefined ? {} : { bin }) });
   const normal = readFileSync(NORMAL);
+  const large = generateCoderSnapshot(100).body;
   const out: HostileCost[] = [];
   try {
-    // Warm: the first request pays for compiling the policy's code paths.
+    // Warm: the first request pays for compiling the policy's code paths, and the first body of at least
+    // limits.judge_thread_bytes for starting a judge thread and compiling the policy there.
     for (let i = 0; i < 20; i++) await post(`${t.url}/snapshot`, normal, CODER_HEADERS);
+    for (let i = 0; i < 3; i++) await post(`${t.url}/snapshot`, large, CODER_HEADERS);
     for (const h of bodies) {
       await new Promise((r) => setTimeout(r, 300));
       const rssBefore = readRss(t.child.pid).rssBytes;
