@@ -43,7 +43,7 @@ export function egressMembers(f: EgressFields): RecordMember[] {
     }
     members.push(
       { key: 'body', raw: body },
-      { key: 'body_sha256', value: hash('sha256', body, 'hex') },
+      { key: 'body_sha256', value: (f.bodyBytes !== undefined ? f.bodySha256 : undefined) ?? hash('sha256', body, 'hex') },
       { key: 'bytes', value: body.length },
     );
   }

@@ -33,6 +33,11 @@ export interface EgressFields {
    * over `bodyText`; embedded as they are, so a 50 MB body is not encoded a second time for the log.
    */
   bodyBytes?: Buffer;
+  /**
+   * The sha256 (hex) of `bodyBytes`, when the caller computed it already (a judge thread does, off the
+   * event loop); otherwise the writer computes it.
+   */
+  bodySha256?: string;
   dropped: PathCounts;
   hashed: PathCounts;
   unknown: PathCounts;

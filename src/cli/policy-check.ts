@@ -7,7 +7,7 @@
  * error (the form editors and CI problem matchers jump to), or one summary line naming each vendor with the
  * digest that audit records will carry.
  */
-import { formatPolicyError, formatPolicyWarning, loadPolicySet } from '../policy';
+import { formatPolicyError, formatPolicyWarning, loadPolicySet, type EndpointLimits } from '../policy';
 import { buildInventory } from '../policy/inventory';
 import { lintLevels } from '../policy/level-lint';
 import { configuredDefault, type ConfigOption } from './cli-config';
@@ -58,8 +58,24 @@ export async function runPolicyCheck(paths: readonly string[], io: CliIO, option
     }
   }
   if (failed) return EXIT_CHECK_FAILED;
+  // An endpoint's own limits, so a reviewer sees what a pack bounds (the gateway applies the smaller of each and its config's).
+  for (const p of policies) {
+    for (const e of p.endpoints.values()) {
+      const own = endpointLimitsText(e.limits);
+      if (own !== '') io.stdout(`policy check: ${p.vendor} ${e.method} ${e.path} limits: ${own}\n`);
+    }
+  }
   const listed = policies.map((p) => `${p.vendor} ${p.digest} (${p.file})`).join(', ');
   const warned = loaded.value.warnings.length;
   io.stdout(`policy check: ok, ${policies.length} polic${policies.length === 1 ? 'y' : 'ies'}: ${listed}${warned > 0 ? `; ${warned} warning${warned === 1 ? '' : 's'}` : ''}\n`);
   return EXIT_OK;
+}
+
+/** `body_bytes 524288, values 200000`: the limits an endpoint sets, by their names in the file; '' for none. */
+export function endpointLimitsText(limits: EndpointLimits | undefined): string {
+  if (limits === undefined) return '';
+  const named: [string, number | undefined][] = [
+    ['body_bytes', limits.bodyBytes], ['inflated_bytes', limits.inflatedBytes], ['values', limits.values], ['depth', limits.depth],
+  ];
+  return named.filter(([, n]) => n !== undefined).map(([name, n]) => `${name} ${n}`).join(', ');
 }

@@ -23,7 +23,9 @@ export function defaultConfig(): GatewayConfig {
     hash: { key_file: null },
     // A 5,000-user Coder snapshot is ~50 MB.
     limits: {
-      body_bytes: 64 * MIB, inflated_bytes: 256 * MIB, depth: 128, values: 5_000_000, connections: 1024,
+      body_bytes: 64 * MIB, inflated_bytes: 256 * MIB, inflate_ratio: 100,
+      judge_budget_bytes: 128 * MIB, judge_wait_ms: 10_000, judge_thread_bytes: 256 * 1024,
+      depth: 128, values: 5_000_000, connections: 1024,
       // One peer gets a sixteenth of the connections; a body gets 10 s plus 1 s for every 4 KiB; a reader
       // that takes no byte of a response for 30 s is cut off.
       connections_per_client: 64, body_timeout_ms: 10_000, body_min_rate: 4096, write_timeout_ms: 30_000,

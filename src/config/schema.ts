@@ -26,7 +26,8 @@ export interface ConfigFile {
   };
   hash?: { key_file?: string | null };
   limits?: {
-    body_bytes?: number; inflated_bytes?: number; depth?: number; values?: number; connections?: number;
+    body_bytes?: number; inflated_bytes?: number; inflate_ratio?: number; judge_budget_bytes?: number; judge_wait_ms?: number;
+    judge_thread_bytes?: number; depth?: number; values?: number; connections?: number;
     connections_per_client?: number; body_timeout_ms?: number; body_min_rate?: number; write_timeout_ms?: number;
   };
   upstream?: { timeout_ms?: number };
@@ -108,7 +109,8 @@ export const configFileSchema = closed({
   }),
   hash: closed({ key_file: { type: ['string', 'null'], minLength: 1 } }),
   limits: closed({
-    body_bytes: bufferSize, inflated_bytes: bufferSize, depth: positive, values: positive, connections: positive,
+    body_bytes: bufferSize, inflated_bytes: bufferSize, inflate_ratio: positive, judge_budget_bytes: positive, judge_wait_ms: positive,
+    judge_thread_bytes: positive, depth: positive, values: positive, connections: positive,
     connections_per_client: positive, body_timeout_ms: timer, body_min_rate: positive, write_timeout_ms: timer,
   }),
   upstream: closed({ timeout_ms: positive }),

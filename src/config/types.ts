@@ -40,6 +40,23 @@ export interface CheckpointConfig {
 export interface LimitsConfig {
   body_bytes: number;
   inflated_bytes: number;
+  /**
+   * A body may decode to more than INFLATE_FREE_BYTES (1 MiB) only within this multiple of its size as
+   * received: real gzip telemetry decodes to 3-80× (a 49 MB Coder snapshot ~40×), a bomb to 1,000×.
+   */
+  inflate_ratio: number;
+  /**
+   * Bytes of bodies (as received, then as decoded) being judged at once (judge-budget.ts). Judging holds
+   * several times a body's size at its peak: the default, 128 MiB, keeps a 1 GiB pod (deploy/) clear.
+   */
+  judge_budget_bytes: number;
+  /** How long a body that does not fit the budget waits for it before `503 over-budget` with Retry-After. */
+  judge_wait_ms: number;
+  /**
+   * A body of at least this many decoded bytes is judged on a worker thread (judge-pool.ts), so the
+   * event loop keeps answering; smaller ones on the event loop, where a thread hand-off costs more.
+   */
+  judge_thread_bytes: number;
   depth: number;
   /**
    * Most JSON values (strings, numbers, objects, arrays; keys count) one body may hold. A parsed tree

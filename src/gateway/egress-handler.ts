@@ -12,34 +12,38 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
 import type { AuditWriter, Decision, EgressFields } from '../audit/types';
-import { parseJson } from '../json/parse';
-import { serializeJson } from '../json/serialize';
-import { judgeHeaders, transform, type HeaderJudgement, type Pseudonymizer, type TransformResult } from '../policy';
-import { shadowDifference, type ShadowDifference } from '../policy/shadow';
+import { judgeHeaders, type HeaderJudgement, type Pseudonymizer } from '../policy';
+import type { ShadowDifference } from '../policy/shadow';
 import { decodeBody } from './body-decode';
 import { drainBody } from './body-drain';
 import { readRawBody } from './body-read';
 import type { Cancellation, RequestSlot } from './connection-gate';
 import { GatewayError, sendError } from './http-error';
+import { judgeBody, type FieldCounts, type Judged } from './judge';
+import type { JudgeBudget } from './judge-budget';
+import type { JudgePool } from './judge-pool';
 import { createRequestLog, type RequestLogFields } from './logger';
 import type { GatewayMetrics } from './metrics';
 import type { Route } from './route-table';
 import type { RuntimeSnapshot } from './policy-runtime';
 import type { UpstreamOutcome } from './upstream-proxy';
 
-export interface EgressLimits { bodyBytes: number; inflatedBytes: number; depth: number; values: number }
+export interface EgressLimits { bodyBytes: number; inflatedBytes: number; inflateRatio: number; depth: number; values: number }
 
 export interface EgressDeps {
   runtime: () => RuntimeSnapshot;
   audit: AuditWriter;
   pseudonymizer: Pseudonymizer;
   limits: EgressLimits;
+  /** Judge threads for large bodies (judge-pool.ts); none: every body is judged on the event loop. */
+  pool?: JudgePool;
+  /** Bytes being judged at once (judge-budget.ts); none: unbounded (tests driving the handler alone). */
+  budget?: JudgeBudget;
   metrics: GatewayMetrics;
   logger: Logger;
 }
 
-type FieldCounts = Pick<TransformResult, 'dropped' | 'hashed' | 'unknown' | 'invalid' | 'redacted' | 'detections' | 'unlisted'>;
-interface PolicyOutput extends FieldCounts { bytes: Buffer; shadow?: ShadowDifference }
+type PolicyOutput = Judged;
 
 const NOTHING: FieldCounts = { dropped: {}, hashed: {}, unknown: {}, invalid: {}, redacted: {}, detections: {} };
 const NO_HEADERS: HeaderJudgement = { forwarded: {}, refused: {} };
@@ -70,9 +74,24 @@ interface RouteShared {
   hashLabels: Readonly<Record<'vendor' | 'endpoint' | 'action', string>>;
   invalidLabels: Readonly<Record<'vendor' | 'endpoint' | 'action', string>>;
   unknownLabels: Readonly<Record<'vendor' | 'endpoint', string>>;
+  /** The configured limits, each lowered where the endpoint sets a smaller one of its own (SPEC §5). */
+  limits: EgressLimits;
 }
 
-function routeShared(route: Route): RouteShared {
+/** The smaller of each configured limit and the endpoint's own. */
+export function effectiveLimits(config: EgressLimits, own: Route['endpoint']['limits']): EgressLimits {
+  if (own === undefined) return config;
+  const min = (a: number, b: number | undefined): number => (b === undefined ? a : Math.min(a, b));
+  return {
+    bodyBytes: min(config.bodyBytes, own.bodyBytes),
+    inflatedBytes: min(config.inflatedBytes, own.inflatedBytes),
+    inflateRatio: config.inflateRatio,
+    depth: min(config.depth, own.depth),
+    values: min(config.values, own.values),
+  };
+}
+
+function routeShared(route: Route, limits: EgressLimits): RouteShared {
   const vendor = route.vendor.policy.vendor;
   const endpoint = route.endpoint.path;
   const level = route.vendor.level;
@@ -89,8 +108,11 @@ function routeShared(route: Route): RouteShared {
     hashLabels: Object.freeze({ vendor, endpoint, action: 'hash' }),
     invalidLabels: Object.freeze({ vendor, endpoint, action: 'invalid' }),
     unknownLabels: Object.freeze({ vendor, endpoint }),
+    limits: effectiveLimits(limits, route.endpoint.limits),
   };
 }
+
+const ON_THREAD = Object.freeze({ where: 'thread' });
 
 /** Without a connection gate (tests driving the handler alone): never cancelled. */
 const UNGATED: RequestSlot = { reason: undefined, onCancel: () => () => undefined, caughtUp: () => Promise.resolve(), commit: () => true };
@@ -122,7 +144,7 @@ export function createEgressHandler(deps: EgressDeps): (req: IncomingMessage, re
     const { route } = routed;
     let on = shared.get(route);
     if (on === undefined) {
-      on = routeShared(route);
+      on = routeShared(route, limits);
       shared.set(route, on);
     }
     const { vendor, endpoint, level } = on;
@@ -131,11 +153,11 @@ export function createEgressHandler(deps: EgressDeps): (req: IncomingMessage, re
     const headers = level === 0 ? NO_HEADERS : judgeHeaders(route.vendor.policy, level, req.headers);
     const clientVersion = clientVersionOf(headers.forwarded, req);
     /** The egress record of this request, with what the policy decided. */
-    const egress = (decision: Decision, counts: FieldCounts & { shadow?: ShadowDifference }, reason?: string, upstream?: string, bodyBytes?: Buffer): EgressFields => ({
+    const egress = (decision: Decision, counts: FieldCounts & { shadow?: ShadowDifference; sha256?: string }, reason?: string, upstream?: string, bodyBytes?: Buffer): EgressFields => ({
       id, vendor, endpoint, level, policy: on.policy, decision, reason, upstream, client, client_version: clientVersion,
       headers: decision === 'forwarded' ? headers.forwarded : {},
       headers_refused: Object.keys(headers.refused).length === 0 ? undefined : headers.refused,
-      bodyBytes, dropped: counts.dropped, hashed: counts.hashed, unknown: counts.unknown,
+      bodyBytes, bodySha256: bodyBytes === undefined ? undefined : counts.sha256, dropped: counts.dropped, hashed: counts.hashed, unknown: counts.unknown,
       invalid: counts.invalid, redacted: counts.redacted, detections: counts.detections, unlisted: counts.unlisted,
       ...(counts.shadow === undefined ? {} : { shadow: counts.shadow }),
     });
@@ -162,7 +184,7 @@ export function createEgressHandler(deps: EgressDeps): (req: IncomingMessage, re
         return;
       }
 
-      const output = await policyOutput(req, route, level, slot, on.shadow);
+      const output = await policyOutput(req, route, level, slot, on.shadow, on.limits);
       const bytes = output.bytes;
       // The last moment its connection can cancel it (connection-gate.ts): from the record on, it leaves.
       await slot.caughtUp();
@@ -209,16 +231,37 @@ export function createEgressHandler(deps: EgressDeps): (req: IncomingMessage, re
    * is still held while the record is made durable and the bytes go upstream (for a 50 MB snapshot each
    * is tens of MB, and the peak is what an instance's memory limit must cover).
    */
-  async function policyOutput(req: IncomingMessage, route: Route, level: 1 | 2, cancellation: Cancellation, shadow: 1 | 2 | undefined): Promise<PolicyOutput> {
-    const raw = await readRawBody(req, limits.bodyBytes, cancellation);
-    const { result, negativeZero } = judge(route, level, await decodeBody(raw, header(req, 'content-encoding'), limits.inflatedBytes), shadow);
-    // The counts only: the output tree is not kept past serialization.
-    return {
-      bytes: Buffer.from(serializeJson(result.body ?? {}, { negativeZero }), 'utf8'),
-      dropped: result.dropped, hashed: result.hashed, unknown: result.unknown,
-      invalid: result.invalid, redacted: result.redacted, detections: result.detections, unlisted: result.unlisted,
-      ...(result.shadow === undefined ? {} : { shadow: result.shadow }),
-    };
+  async function policyOutput(req: IncomingMessage, route: Route, level: 1 | 2, cancellation: Cancellation, shadow: 1 | 2 | undefined, limits: EgressLimits): Promise<PolicyOutput> {
+    // The budget is taken before the body is read (as declared; a declared length over the limit is
+    // refused by the read), then grown to what it decodes to; given back once the output is serialized.
+    const declared = Number(req.headers['content-length']);
+    const charge = deps.budget === undefined ? undefined
+      : await deps.budget.take(Number.isSafeInteger(declared) && declared <= limits.bodyBytes ? declared : 0);
+    try {
+      const raw = await readRawBody(req, limits.bodyBytes, cancellation);
+      let charged = Number.isSafeInteger(declared) ? declared : 0;
+      await charge?.grow(raw.length - charged);
+      charged = Math.max(charged, raw.length);
+      const decoded = await decodeBody(raw, header(req, 'content-encoding'), limits.inflatedBytes, limits.inflateRatio);
+      await charge?.grow(decoded.length - charged);
+      const request = { endpoint: route.endpoint, level, shadow, limits: { depth: limits.depth, values: limits.values } };
+      // A large body is judged on a judge thread (judge-pool.ts), so the event loop keeps answering.
+      let body = decoded;
+      if (deps.pool !== undefined && body.length >= deps.pool.threshold) {
+        metrics.judging.inc(ON_THREAD);
+        try {
+          const judged = await deps.pool.judge(body, route.vendor.policy, request);
+          if (!Buffer.isBuffer(judged)) return judged;
+          body = judged; // the thread's policy file has moved on: the bytes came back to be judged here
+        } finally {
+          metrics.judging.dec(ON_THREAD);
+        }
+      }
+      // On the event loop the gauge can only be read before or after: it counts only what is judged elsewhere.
+      return judgeBody(body, request, deps.pseudonymizer);
+    } finally {
+      charge?.release();
+    }
   }
 
   async function appendDurably(fields: EgressFields): Promise<void> {
@@ -256,26 +299,6 @@ export function createEgressHandler(deps: EgressDeps): (req: IncomingMessage, re
     for (const [detector, n] of Object.entries(result.detections)) {
       metrics.redactions.inc({ vendor: on.vendor, endpoint: on.endpoint, detector }, n);
     }
-  }
-
-  /** The policy's result (with the shadow level's difference), and whether the body held a -0 (the serializer must keep its sign). */
-  function judge(route: Route, level: 1 | 2, body: Buffer, shadow: 1 | 2 | undefined): { result: TransformResult & { shadow?: ShadowDifference }; negativeZero: boolean } {
-    const parsed = parseJson(body, { maxDepth: limits.depth, maxValues: limits.values });
-    if (!parsed.ok) {
-      const status = parsed.error.code === 'too-many-values' ? 413
-        : parsed.error.code === 'inexact-number' || parsed.error.code === 'too-deep' ? 422 : 400;
-      throw new GatewayError(status, parsed.error.code, parsed.error.detail);
-    }
-    const value = parsed.value;
-    if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-      throw new GatewayError(422, 'not-an-object', 'the body must be a JSON object, as every vendor endpoint sends');
-    }
-    const result = transform(route.endpoint, level, value, deps.pseudonymizer);
-    // The shadow level, compared right after the transform on the same parsed body: its only call site.
-    return {
-      result: shadow === undefined ? result : { ...result, shadow: shadowDifference(route.endpoint, level, shadow, value) },
-      negativeZero: parsed.negativeZero,
-    };
   }
 }
 

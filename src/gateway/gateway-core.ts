@@ -21,6 +21,8 @@ import type { PolicySet } from '../policy/types';
 import type { ReadinessReport } from './admin-app';
 import { openCheckpoints } from './checkpoints';
 import { createEgressHandler } from './egress-handler';
+import { JudgeBudget } from './judge-budget';
+import { JudgePool } from './judge-pool';
 import { GatewayError, sendError } from './http-error';
 import { safeStdout } from './log-destination';
 import { createLogger } from './logger';
@@ -206,10 +208,13 @@ export async function startCore(config: GatewayConfig, options: CoreOptions = {}
   // --- the egress listener ---------------------------------------------------------------------------
   /** Egress handlers still running (reading, judging, writing the record); exchanges are counted by the runtime. */
   let handlers = 0;
+  const judgePool = new JudgePool(config.limits.judge_thread_bytes, hashKey.key);
   const handle = createEgressHandler({
     runtime: () => runtime.snapshot,
     audit, pseudonymizer, metrics, logger,
-    limits: { bodyBytes: config.limits.body_bytes, inflatedBytes: config.limits.inflated_bytes, depth: config.limits.depth, values: config.limits.values },
+    pool: judgePool,
+    budget: new JudgeBudget(config.limits.judge_budget_bytes, config.limits.judge_wait_ms, (inUse) => metrics.judgeBudgetBytes.set(inUse)),
+    limits: { bodyBytes: config.limits.body_bytes, inflatedBytes: config.limits.inflated_bytes, inflateRatio: config.limits.inflate_ratio, depth: config.limits.depth, values: config.limits.values },
   });
   // A plain handler, not an express app: the listener has one route-less handler, and express would
   // only add its router walk and a prototype swap of req and res to every request (a measured share of
@@ -268,6 +273,7 @@ export async function startCore(config: GatewayConfig, options: CoreOptions = {}
   } catch (error) {
     for (const server of servers) server.close();
     deadlines.close();
+    await judgePool.close();
     return abandon('cannot listen', error);
   }
   const urls = servers.map((server, i) => `${tlsOf[i] ? 'https' : 'http'}://${hostForUrl(server.address() as AddressInfo)}`);
@@ -303,6 +309,8 @@ export async function startCore(config: GatewayConfig, options: CoreOptions = {}
         await stopped;
         deadlines.close();
         await reloading;
+        // No handler is left to judge anything: the judge threads end.
+        await judgePool.close();
         // The upstream connections are released even when the audit log cannot be closed (a failing
         // disk); the failure is reported to the caller afterwards.
         try {

@@ -20,6 +20,8 @@ export interface GatewayMetrics {
   reloads: Counter<'result'>;
   policyInfo: Gauge<'vendor' | 'digest'>;
   tlsHandshakeFailures: Counter<'reason'>;
+  judgeBudgetBytes: Gauge;
+  judging: Gauge<'where'>;
 }
 
 export function createMetrics(): GatewayMetrics {
@@ -46,6 +48,8 @@ export function createMetrics(): GatewayMetrics {
     reloads: new Counter({ name: 'telegate_policy_reloads_total', help: 'Policy set loads, by result (a refused set leaves the running one in place)', labelNames: ['result'], registers }),
     // Summed over workers (src/cluster) every other series is a total; this one must stay 1.
     policyInfo: new Gauge({ name: 'telegate_policy_info', help: 'The policy digest in force per vendor (value 1)', labelNames: ['vendor', 'digest'], registers, aggregator: 'max' }),
+    judgeBudgetBytes: new Gauge({ name: 'telegate_judge_budget_bytes', help: 'Bytes of limits.judge_budget_bytes taken by bodies being read and judged now', registers }),
+    judging: new Gauge({ name: 'telegate_judging_bodies', help: 'Bodies being parsed, judged and serialized on a judge thread now (where="thread")', labelNames: ['where'], registers }),
     tlsHandshakeFailures: new Counter({ name: 'telegate_tls_handshake_failures_total', help: 'TLS handshakes on the telemetry listener that failed, by reason (a client that does not trust the certificate: certificate-refused or closed-during-handshake)', labelNames: ['reason'], registers }),
   };
 }

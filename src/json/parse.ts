@@ -5,6 +5,9 @@
  * - Nesting deeper than `maxDepth` is refused before any tree is built.
  * - Numbers are never rounded: integers beyond 2^53 become `bigint` (Coder's uint64 tailnet node ids),
  *   and a non-integer that a double cannot hold exactly (or that overflows to Infinity) is refused.
+ * - An integer token of more than 21 digits is refused by the byte scan, before BigInt sees it: no client
+ *   writes one (uint64 has 20 digits; JS and Go write a double below 1e21 as up to 21 digits, from 1e21
+ *   on with an exponent), and BigInt's cost grows faster than the digits (4 MB of them: seconds).
  *
  * The native JSON.parse does the parsing (it creates `__proto__` as an own data property, never a
  * prototype link). One byte scan finds the depth and the few number tokens a double might not hold;
@@ -14,10 +17,10 @@
 import { isUtf8 } from 'node:buffer';
 import { parse as losslessParse, isInteger, isNumber, isSafeNumber, splitNumber } from 'lossless-json';
 import { canMark, markTokens, unmark } from './big-integers';
-import { scanBytes } from './scan';
+import { MAX_INTEGER_DIGITS, scanBytes } from './scan';
 import type { JsonValue } from './types';
 
-export type JsonParseErrorCode = 'not-utf8' | 'invalid-json' | 'too-deep' | 'too-many-values' | 'inexact-number';
+export type JsonParseErrorCode = 'not-utf8' | 'invalid-json' | 'too-deep' | 'too-many-values' | 'inexact-number' | 'integer-out-of-range';
 
 export interface JsonParseError { code: JsonParseErrorCode; detail: string }
 
@@ -99,12 +102,15 @@ function losslessParseText(text: string, negativeZero: boolean): JsonParseResult
 
 export function parseJson(bytes: Buffer, options: JsonParseOptions): JsonParseResult {
   if (!isUtf8(bytes)) return { ok: false, error: { code: 'not-utf8', detail: 'the body is not valid UTF-8' } };
-  const { depthExceeded, valuesExceeded, risky, negativeZero } = scanBytes(bytes, options.maxDepth, options.maxValues);
+  const { depthExceeded, valuesExceeded, integerTooLong, risky, negativeZero } = scanBytes(bytes, options.maxDepth, options.maxValues);
   if (depthExceeded) {
     return { ok: false, error: { code: 'too-deep', detail: `the body nests deeper than ${options.maxDepth} levels` } };
   }
   if (valuesExceeded) {
     return { ok: false, error: { code: 'too-many-values', detail: `the body holds more than ${options.maxValues} JSON values (limits.values)` } };
+  }
+  if (integerTooLong) {
+    return { ok: false, error: { code: 'integer-out-of-range', detail: `the body holds an integer of more than ${MAX_INTEGER_DIGITS} digits, beyond any 64-bit integer or a double in integer form` } };
   }
   const big: number[] = [];
   for (let r = 0; r < risky.length; r += 2) {

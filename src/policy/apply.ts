@@ -16,13 +16,28 @@ import { detect } from './detectors';
 import { memberPlan } from './member-plan';
 import { ReportCounts, setMember } from './reports';
 import { ACT_ALLOW, ACT_DROP, ACT_HASH, ACT_UNKNOWN, type State } from './states';
-import type { Pseudonymizer, TransformResult } from './types';
+import type { DetectorKind, Pseudonymizer, ReportKind, TransformResult } from './types';
 
 /** Per-call state: the counts, and hashed values counted by their state while its report path is fixed. */
 class Reports extends ReportCounts {
   /** An identity lookup instead of a string one per value (a 5,000-user snapshot hashes ~400,000); folded in at the end. */
   readonly hashedByState = new Map<State, number>();
-  constructor(readonly pseudonymizer: Pseudonymizer) { super(); }
+  readonly tagOf: (key: string) => string;
+  constructor(readonly pseudonymizer: Pseudonymizer) {
+    super();
+    this.tagOf = (key) => keySegment(pseudonymizer, key);
+  }
+
+  /** Reports the member `key` of `parent`, judged by `state`, at its report path (made only when listed). */
+  report(kind: ReportKind, state: State, parent: State, key: string): void {
+    if (state.path !== null) this.add(kind, state.path);
+    else this.addUnnamed(kind, parent.prefix, key, this.tagOf);
+  }
+
+  redactMember(state: State, parent: State, key: string, detector: DetectorKind): void {
+    this.report('redacted', state, parent, key);
+    this.detections[detector] = (this.detections[detector] ?? 0) + 1;
+  }
 }
 
 /** A report path segment for a key no rule names: `*` and its keyed tag. */
@@ -35,8 +50,8 @@ function reportPath(state: State, parent: State, key: string, r: Reports): strin
 }
 
 /** A value that failed its rule's constraint (or shape): removed, or hashed where the rule says so. */
-function invalid(state: State, value: JsonValue, r: Reports, path: string): JsonValue | undefined {
-  r.add('invalid', path);
+function invalid(state: State, value: JsonValue, r: Reports, parent: State, key: string): JsonValue | undefined {
+  r.report('invalid', state, parent, key);
   return state.invalidHash ? r.pseudonymizer.pseudonymize(value) : undefined;
 }
 
@@ -44,33 +59,33 @@ function invalid(state: State, value: JsonValue, r: Reports, path: string): Json
 function act(state: State, value: JsonValue, r: Reports, parent: State, key: string): JsonValue | undefined {
   switch (state.action) {
     case ACT_ALLOW: {
-      if (state.check !== null && !state.check(value)) return invalid(state, value, r, reportPath(state, parent, key, r));
+      if (state.check !== null && !state.check(value)) return invalid(state, value, r, parent, key);
       if (typeof value === 'string') {
         if (state.valueScan === 0) return value;
         const found = detect(value, state.valueScan);
         if (found === null) return value;
-        r.redact(reportPath(state, parent, key, r), found);
+        r.redactMember(state, parent, key, found);
         return undefined;
       }
       if (typeof value !== 'object' || value === null) return value;
       if (!state.subtree) {
-        r.add('invalid', reportPath(state, parent, key, r));
+        r.report('invalid', state, parent, key);
         return undefined;
       }
       return state.scan === 0 ? value : scanSubtree(value, state.scan, r, reportPath(state, parent, key, r));
     }
     case ACT_HASH: {
-      if (state.check !== null && !state.check(value)) return invalid(state, value, r, reportPath(state, parent, key, r));
+      if (state.check !== null && !state.check(value)) return invalid(state, value, r, parent, key);
       const hashed = r.pseudonymizer.pseudonymize(value);
       if (hashed !== undefined && state.path !== null) r.hashedByState.set(state, (r.hashedByState.get(state) ?? 0) + 1);
-      else r.add(hashed === undefined ? 'dropped' : 'hashed', reportPath(state, parent, key, r));
+      else r.report(hashed === undefined ? 'dropped' : 'hashed', state, parent, key);
       return hashed;
     }
     case ACT_DROP:
-      r.add('dropped', reportPath(state, parent, key, r));
+      r.report('dropped', state, parent, key);
       return undefined;
     default:
-      r.add('unknown', reportPath(state, parent, key, r));
+      r.report('unknown', state, parent, key);
       return undefined;
   }
 }
@@ -189,8 +204,7 @@ function visitObject(state: State, obj: JsonObject, r: Reports): JsonObject {
     if (verdict === null) {
       result = child.enter ? visit(child, value, r, state, key) : act(child, value, r, state, key);
     } else {
-      const path = reportPath(child, state, key, r);
-      if (verdict === 'invalid') r.add('invalid', path); else r.redact(path, verdict);
+      if (verdict === 'invalid') r.report('invalid', child, state, key); else r.redactMember(child, state, key, verdict);
       result = undefined;
     }
     if (out === null) {

@@ -57,6 +57,12 @@ function buildPolicy(doc: PolicyDocument, semantics: SemanticResult, file: strin
         body: e.local_reply.body ?? '',
         contentType: e.local_reply.content_type ?? 'text/plain',
       },
+      limits: {
+        ...(e.limits?.body_bytes === undefined ? {} : { bodyBytes: e.limits.body_bytes }),
+        ...(e.limits?.inflated_bytes === undefined ? {} : { inflatedBytes: e.limits.inflated_bytes }),
+        ...(e.limits?.values === undefined ? {} : { values: e.limits.values }),
+        ...(e.limits?.depth === undefined ? {} : { depth: e.limits.depth }),
+      },
       rules: validated.map((r) => r.source),
       compiled: compileRules(validated, semantics.detectors),
     });

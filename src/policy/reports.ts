@@ -33,6 +33,15 @@ export class ReportCounts {
   private unlisted: UnlistedCounts | null = null;
   /** The distinct paths not listed, to count them exactly (memory linear in the body, like the body's). */
   private unlistedPaths: Set<string> | null = null;
+  /**
+   * The listed paths of keys no rule names, by prefix, then raw key: the key's tag (a keyed hash, the
+   * dearest step) is computed only for a path that gets listed, never for the unlisted rest, so a body of
+   * a million distinct unknown keys costs a thousand hashes, not a million. Nested maps, not one map of
+   * joined strings: the keys JSON.parse hands out carry their hash already, a joined string does not.
+   */
+  private readonly unnamedListed = new Map<string, Map<string, string>>();
+  /** The distinct unlisted paths of keys no rule names, by kind and prefix, then raw key. */
+  private readonly unnamedUnlisted: Partial<Record<ReportKind, Map<string, Set<string>>>> = {};
 
   constructor(private readonly limit = MAX_REPORT_PATHS) {}
 
@@ -54,6 +63,30 @@ export class ReportCounts {
     const id = `${kind}\0${path}`;
     if (!seen.has(id)) {
       seen.add(id);
+      u.paths++;
+    }
+  }
+
+  /**
+   * `add` for the path `prefix + tagOf(key)` of a key no rule names. Past the limit its unlisted path is
+   * counted by prefix and raw key, which tells the same paths apart (up to a collision of two tags).
+   */
+  addUnnamed(kind: ReportKind, prefix: string, key: string, tagOf: (key: string) => string): void {
+    let listed = this.unnamedListed.get(prefix);
+    let path = listed?.get(key);
+    if (path === undefined && this.listed < this.limit) {
+      path = prefix + tagOf(key);
+      if (listed === undefined) this.unnamedListed.set(prefix, (listed = new Map()));
+      listed.set(key, path);
+    }
+    if (path !== undefined) return this.add(kind, path);
+    const u = (this.unlisted ??= { paths: 0, values: {} });
+    u.values[kind] = (u.values[kind] ?? 0) + 1;
+    const byPrefix = (this.unnamedUnlisted[kind] ??= new Map());
+    let seen = byPrefix.get(prefix);
+    if (seen === undefined) byPrefix.set(prefix, (seen = new Set()));
+    if (!seen.has(key)) {
+      seen.add(key);
       u.paths++;
     }
   }

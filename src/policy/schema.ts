@@ -32,6 +32,8 @@ export interface EndpointDocument {
   description?: string;
   method: (typeof HTTP_METHODS)[number];
   local_reply: { status: number; body?: string; content_type?: string };
+  /** This endpoint's own limits (SPEC §5 "Bounded cost"); the gateway applies the smaller of these and its config's. */
+  limits?: { body_bytes?: number; inflated_bytes?: number; values?: number; depth?: number };
   fields: Record<string, RuleDocument>;
 }
 
@@ -114,6 +116,16 @@ const endpointSchema = {
         status: { type: 'integer', minimum: 100, maximum: 599 },
         body: { type: 'string' },
         content_type: { type: 'string', minLength: 1 },
+      },
+    },
+    limits: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        body_bytes: { type: 'integer', minimum: 1 },
+        inflated_bytes: { type: 'integer', minimum: 1 },
+        values: { type: 'integer', minimum: 1 },
+        depth: { type: 'integer', minimum: 1 },
       },
     },
     fields: { type: 'object', additionalProperties: ruleSchema },

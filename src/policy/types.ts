@@ -153,11 +153,24 @@ export interface CompiledRules {
   trace(body: JsonValue, pseudonymizer: Pseudonymizer): FieldChange[];
 }
 
+/**
+ * An endpoint's own bounds on one request (the policy file's `limits`), each absent when the file sets
+ * none: the gateway applies the smaller of each and its configuration's `limits`.
+ */
+export interface EndpointLimits {
+  readonly bodyBytes?: number;
+  readonly inflatedBytes?: number;
+  readonly values?: number;
+  readonly depth?: number;
+}
+
 export interface Endpoint {
   /** e.g. `/snapshot`, `/v1/batch` */
   path: string;
   method: string;
   localReply: LocalReply;
+  /** Absent: the endpoint sets no limits of its own. */
+  limits?: EndpointLimits;
   rules: readonly RuleSource[];
   compiled: Readonly<Record<1 | 2, CompiledRules>>;
 }

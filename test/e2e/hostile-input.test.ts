@@ -11,6 +11,8 @@ import { copyFile, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import * as zlib from 'node:zlib';
+import { distinctUnknownKeys, emptyObjects, hugeString, longInteger, type HostileBody } from '../../bench/hostile-bodies';
+import { generateCoderSnapshot } from '../../bench/coder-snapshot-generator';
 import { egressRecords, readAuditRecords } from '../helpers/audit-records';
 import { POLICIES, startTestGateway, type TestGateway } from '../helpers/gateway-harness';
 import { httpCall, type HttpReply } from '../helpers/http-call';
@@ -37,6 +39,12 @@ endpoints:
       '"__proto__".named': allow
       constructor.named:   allow
       kept:                allow
+  /small:
+    method: POST
+    local_reply: { status: 202 }
+    limits: { body_bytes: 256, inflated_bytes: 512, values: 8, depth: 2 }
+    fields:
+      kept: allow
 `;
 
 let vendor: StandInVendor;
@@ -201,6 +209,27 @@ describe('bodies that do not decode', () => {
   });
 });
 
+describe('an endpoint\'s own limits (the policy file\'s limits): the smaller of them and the config\'s applies', () => {
+  const small = (body: Buffer | string, headers: Record<string, string> = {}) => post(body, headers, '/probe/small');
+  const kept = (n: number): string => `{"kept":"${'k'.repeat(n)}"}`;
+
+  test.each([
+    ['a body over its body_bytes (256), within the config\'s (4096)', () => small(kept(300)), 413, 'body-too-large'],
+    ['gzip over its inflated_bytes (512)', () => small(zlib.gzipSync(kept(600)), { 'content-encoding': 'gzip' }), 413, 'inflated-too-large'],
+    ['more values than its 8', () => small(`{"kept":[${'1,'.repeat(8)}1]}`), 413, 'too-many-values'],
+    ['deeper than its depth (2)', () => small('{"kept":[[1]]}'), 422, 'too-deep'],
+  ])('%s: %i %s', async (_name, send, status, code) => {
+    await expectRefused(send, status, code);
+  });
+
+  test('the same body on an endpoint without limits of its own is judged by the config\'s, and within its own it passes', async () => {
+    const before = vendor.received.length;
+    expect((await post(kept(300), {}, '/probe/ingest')).status).toBe(202);
+    expect((await small(kept(100))).status).toBe(202);
+    expect(vendor.received.slice(before).map((r) => r.body.toString('utf8'))).toEqual([kept(300), kept(100)]);
+  });
+});
+
 describe('limits.depth', () => {
   test(`nesting one level deeper than limits.depth (${DEPTH}): 422 too-deep`, async () => {
     // The object itself is level 1: `levels` brackets inside it make DEPTH + 1.
@@ -240,6 +269,14 @@ describe('numbers: never rounded', () => {
     ['123456789012345678901234567890.5', 'a fraction on an integer part past 2^53'],
   ])('%s (%s): 422 inexact-number', async (number) => {
     await expectRefused(() => post(`{"deployment_id":"${uuid()}","network_events":[{"node_id_self":${number}}]}`), 422, 'inexact-number');
+  });
+
+  test.each([
+    ['22 digits', '1844674407370955161500'],
+    ['22 digits, negative', '-1000000000000000000000'],
+    ['2,001 digits', `1${'0'.repeat(2000)}`],
+  ])('an integer longer than any a client writes (%s): 422 integer-out-of-range', async (_name, number) => {
+    await expectRefused(() => post(`{"deployment_id":"${uuid()}","network_events":[{"node_id_self":${number}}]}`), 422, 'integer-out-of-range');
   });
 
   test('uint64 tailnet node ids (2^64-1, 2^53+1) reach the vendor digit for digit, as the audit record says', async () => {
@@ -334,5 +371,84 @@ describe('duplicate keys: the vendor receives telegate\'s serialization, one mem
     const text = vendor.received[before]!.body.toString('utf8');
     expect(text.split('"users"').length - 1).toBe(1);
     expect(text).not.toContain('s3cr3t');
+  });
+});
+
+/**
+ * Small bodies that cost far more than their size (issue 14), against a gateway with the default limits:
+ * each is refused before it is parsed (or judged within bounds), and a normal snapshot sent at the same
+ * time is served.
+ */
+describe('small inputs, large costs, at the default limits', () => {
+  let wide: TestGateway;
+  beforeAll(async () => {
+    wide = await startTestGateway({ policies, env: { TELEGATE_LEVEL_CODER: '2', TELEGATE_UPSTREAM_CODER: vendor.url, TELEGATE_LEVEL_PROBE: '0' } });
+  });
+  afterAll(async () => {
+    await wide.close();
+  });
+
+  const send = (h: HostileBody): Promise<HttpReply> => httpCall(`${wide.url}/snapshot`, {
+    method: 'POST', body: h.body, headers: { 'x-coder-version': 'v2.24.1', ...(h.encoding ? { 'content-encoding': h.encoding } : {}) },
+  });
+
+  /** The hostile body and a normal snapshot at once: the normal one reaches the vendor whole. */
+  async function withNormal(h: HostileBody): Promise<HttpReply> {
+    const normal = JSON.stringify({ deployment_id: uuid() });
+    const [reply, normalReply] = await Promise.all([
+      send(h),
+      httpCall(`${wide.url}/snapshot`, { method: 'POST', body: normal, headers: { 'x-coder-version': 'v2.24.1' } }),
+    ]);
+    expect(normalReply.status).toBe(202);
+    expect(vendor.received.some((r) => r.body.toString('utf8') === normal)).toBe(true);
+    return reply;
+  }
+
+  test.each([
+    ['4.99 million empty objects in 14 KB of gzip', () => emptyObjects()],
+    ['one 200 MB string in 200 KB of gzip', () => hugeString()],
+    ['one 4,000,000-digit integer in 4 KB of gzip', () => longInteger()],
+  ])('%s: 413 inflate-ratio, decoded no further than the ratio allows', async (_name, make) => {
+    const h = make();
+    expect(h.decodedBytes / h.body.length).toBeGreaterThan(100);
+    const before = vendor.received.length;
+    const reply = await withNormal(h);
+    expectRefusal(reply, 413, 'inflate-ratio');
+    await expectRejectedRecord(wide.auditDir, reply, 'inflate-ratio');
+    expect(vendor.received.length).toBe(before + 1); // the normal snapshot only
+  });
+
+  test('the 4,000,000-digit integer sent plain (4 MB): 422 integer-out-of-range', async () => {
+    const h = longInteger();
+    const plain: HostileBody = { name: 'plain', body: zlib.gunzipSync(h.body), decodedBytes: h.decodedBytes };
+    const reply = await withNormal(plain);
+    expectRefusal(reply, 422, 'integer-out-of-range');
+    await expectRejectedRecord(wide.auditDir, reply, 'integer-out-of-range');
+  });
+
+  test('832 KB of distinct unknown keys: judged, and the record lists 1,000 paths and counts the rest', async () => {
+    const h = distinctUnknownKeys();
+    const keys = (h.body.toString('latin1').match(/"k\d{6}":/g) ?? []).length;
+    const reply = await withNormal(h);
+    expect(reply.status).toBe(202);
+    const records = egressRecords(await readAuditRecords(wide.auditDir));
+    const record = records.find((r) => r.record['id'] === requestIdOf(reply))!;
+    expect(record.record['decision']).toBe('forwarded');
+    const unknown = record.record['unknown'] as Record<string, number>;
+    expect(Object.keys(unknown)).toHaveLength(1000);
+    // No key is written as sent: each listed path is `*` and a tag.
+    expect(Object.keys(unknown).every((p) => /^\*[0-9a-f]{16}$/.test(p))).toBe(true);
+    expect(record.record['unlisted']).toEqual({ paths: keys - 1000, values: { unknown: keys - 1000 } });
+    expect(JSON.stringify(record.record).length).toBeLessThan(64 * 1024);
+  });
+
+  test('a real snapshot sent gzipped (over 1 MiB decoded, at its own ratio) is decoded and forwarded', async () => {
+    const text = generateCoderSnapshot(200).body;
+    const body = zlib.gzipSync(text);
+    expect(text.length).toBeGreaterThan(1024 * 1024);
+    const before = vendor.received.length;
+    const reply = await httpCall(`${wide.url}/snapshot`, { method: 'POST', body, headers: { 'x-coder-version': 'v2.24.1', 'content-encoding': 'gzip' } });
+    expect(reply.status).toBe(202);
+    expect(vendor.received[before]?.body.length).toBeGreaterThan(1024 * 1024);
   });
 });

@@ -54,11 +54,14 @@ export const keyArb: fc.Arbitrary<string> = fc.oneof(
   { weight: 1, arbitrary: fc.string({ unit: 'binary', maxLength: 4 }) },
 ).filter(noMarkerPrefix);
 
-/** Numbers at the edges of what a double holds, all exact in the sense a decoder reads them back. */
+/**
+ * Numbers at the edges of what a double holds, all exact in the sense a decoder reads them back; integers
+ * of at most 21 digits (longer ones are refused, 422 integer-out-of-range: hostile-input.test.ts).
+ */
 export const EXACT_NUMBERS = [
   '0', '-0', '1', '-1', '0.1', '-0.1', '1.5', '0.5e1', '1E2', '1e-7', '4.35',
   '9007199254740991', '-9007199254740991', '9007199254740992', '9007199254740993', '-9007199254740993',
-  '18446744073709551615', '-9223372036854775808', '123456789012345678901234567890', '100000000000000000000',
+  '18446744073709551615', '-9223372036854775808', '100000000000000000000', '-999999999999999999999',
   '5e-324', '-5e-324', '2.2250738585072014e-308', '1.7976931348623157e308', '1e308', '-1e308', '1e21', '1e16', '-1.5e300',
 ];
 /** Numbers a double cannot hold: refused (422), never rounded. */
@@ -67,7 +70,7 @@ export const INEXACT_NUMBERS = ['1e400', '-1e400', '1e-400', '0.1000000000000000
 const numberArb: fc.Arbitrary<RawNode> = fc.oneof(
   { weight: 3, arbitrary: fc.constantFrom(...EXACT_NUMBERS) },
   { weight: 1, arbitrary: fc.double({ noNaN: true, noDefaultInfinity: true }).map((d) => String(d)) },
-  { weight: 1, arbitrary: fc.bigInt({ min: -(1n << 80n), max: 1n << 80n }).map(String) },
+  { weight: 1, arbitrary: fc.bigInt({ min: -(10n ** 21n - 1n), max: 10n ** 21n - 1n }).map(String) },
   { weight: 1, arbitrary: fc.integer().map(String) },
 ).map(num);
 

@@ -32,6 +32,26 @@ describe('telegate policy check', () => {
     expect(run.stdout).toContain(`acme ${digest}`);
   });
 
+  it('lists the limits an endpoint sets of its own, by their names in the file', async () => {
+    const dir = await tempDir();
+    const file = path.join(dir, 'acme.yaml');
+    await fs.writeFile(file, VALID.replace('    fields:', '    limits: { body_bytes: 65536, depth: 8 }\n    fields:'));
+    const run = await telegate(['policy', 'check', file]);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain('acme POST /report limits: body_bytes 65536, depth 8\n');
+  });
+
+  it('refuses a limit the endpoint cannot have (an unknown name, zero) with its position', async () => {
+    const dir = await tempDir();
+    const file = path.join(dir, 'acme.yaml');
+    for (const limits of ['{ bytes: 100 }', '{ body_bytes: 0 }']) {
+      await fs.writeFile(file, VALID.replace('    fields:', `    limits: ${limits}\n    fields:`));
+      const run = await telegate(['policy', 'check', file]);
+      expect(run.code).toBe(1);
+      expect(run.stdout).toMatch(new RegExp(`^${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:9:\\d+: `, 'm'));
+    }
+  });
+
   it('accepts a single policy file', async () => {
     const run = await telegate(['policy', 'check', path.join(POLICIES, 'acme.yaml')]);
     expect(run.code).toBe(0);

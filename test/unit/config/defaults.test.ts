@@ -29,7 +29,8 @@ describe('built-in defaults', () => {
       // docs/configuration.md: a peer holds at most 64 connections; a body gets 10 s plus 1 s per 4 KiB;
       // a response nobody reads for 30 s ends its connection.
       limits: {
-        body_bytes: 67108864, inflated_bytes: 268435456, depth: 128, values: 5000000, connections: 1024,
+        body_bytes: 67108864, inflated_bytes: 268435456, inflate_ratio: 100, judge_budget_bytes: 134217728, judge_wait_ms: 10000,
+        judge_thread_bytes: 262144, depth: 128, values: 5000000, connections: 1024,
         connections_per_client: 64, body_timeout_ms: 10000, body_min_rate: 4096, write_timeout_ms: 30000,
       },
       upstream: { timeout_ms: 30000 },

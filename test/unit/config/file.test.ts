@@ -49,7 +49,8 @@ describe('valid files', () => {
       },
       hash: { key_file: path.join(FIXTURES, 'secrets/hash.key') },
       limits: {
-        body_bytes: 1000, inflated_bytes: 4000, depth: 16, values: 50000, connections: 64,
+        body_bytes: 1000, inflated_bytes: 4000, inflate_ratio: 20, judge_budget_bytes: 8000, judge_wait_ms: 500, judge_thread_bytes: 100000,
+        depth: 16, values: 50000, connections: 64,
         connections_per_client: 8, body_timeout_ms: 2500, body_min_rate: 512, write_timeout_ms: 7000,
       },
       upstream: { timeout_ms: 5000 },

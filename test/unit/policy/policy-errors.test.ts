@@ -95,7 +95,7 @@ describe('messages say what is wrong and what would be right', () => {
   test('an unknown key lists the keys allowed there', async () => {
     const errors = await errorsOf('unknown-keys.yaml');
     expect(errors.find((e) => e.key === 'methd')!.message)
-      .toBe('unknown key "methd" in endpoint "/snapshot" (allowed: description, method, local_reply, fields)');
+      .toBe('unknown key "methd" in endpoint "/snapshot" (allowed: description, method, local_reply, limits, fields)');
     expect(errors.find((e) => e.key === '0')!.message).toContain('level 0 needs no rules');
   });
 
