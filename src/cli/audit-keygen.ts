@@ -59,7 +59,8 @@ export async function runAuditKeygen(given: AuditKeygenOptions, io: CliIO): Prom
 /** --name and --out, each from the configuration where the command line leaves it open. */
 async function withConfiguredDefaults(given: AuditKeygenOptions, io: CliIO): Promise<{ name: string; out: string } | undefined> {
   if (given.name !== undefined && given.out !== undefined && given.config === undefined) return { name: given.name, out: given.out };
-  const config = await cliConfig(COMMAND, given, io);
+  // The configured key_file is the file this command is about to write: it need not exist yet.
+  const config = await cliConfig(COMMAND, given, io, process.env, { checkpointKeyToCreate: true });
   if (!config.ok) return undefined;
   const out = given.out ?? config.value.audit.checkpoint.key_file ?? undefined;
   if (out === undefined) {

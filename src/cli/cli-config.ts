@@ -5,7 +5,7 @@
  * folder; a path given on the command line wins and then no configuration is read at all, unless
  * `--config` was given explicitly (a wrong file named on purpose is an error, not silently unused).
  */
-import { loadConfig, type GatewayConfig } from '../config';
+import { loadConfig, type GatewayConfig, type LoadConfigOptions } from '../config';
 import { EXIT_USAGE, type CliIO } from './io';
 
 export interface ConfigOption { config?: string }
@@ -15,8 +15,10 @@ export const CONFIG_HELP = 'configuration file for the defaults (default: TELEGA
 export type CliConfig = { ok: true; value: GatewayConfig } | { ok: false; code: typeof EXIT_USAGE };
 
 /** The configuration, or the errors on stderr prefixed with `command` (the command then exits 2). */
-export async function cliConfig(command: string, options: ConfigOption, io: CliIO, env: NodeJS.ProcessEnv = process.env): Promise<CliConfig> {
-  const loaded = await loadConfig({ env, ...(options.config === undefined ? {} : { file: options.config }) });
+export async function cliConfig(
+  command: string, options: ConfigOption, io: CliIO, env: NodeJS.ProcessEnv = process.env, load: Pick<LoadConfigOptions, 'checkpointKeyToCreate'> = {},
+): Promise<CliConfig> {
+  const loaded = await loadConfig({ env, ...load, ...(options.config === undefined ? {} : { file: options.config }) });
   if (loaded.ok) return loaded;
   io.stderr(`${command}: bad configuration (telegate config validate shows every problem)\n${loaded.errors.map((e) => `  ${e}\n`).join('')}`);
   return { ok: false, code: EXIT_USAGE };

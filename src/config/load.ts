@@ -25,6 +25,11 @@ export interface LoadConfigOptions {
   env: NodeJS.ProcessEnv;
   /** Where relative paths (the file's own name too) point; defaults to process.cwd(). */
   cwd?: string;
+  /**
+   * audit.checkpoint.key_file may name a file that does not exist yet: `audit keygen` reads the
+   * configuration to learn where to write the key it makes.
+   */
+  checkpointKeyToCreate?: boolean;
 }
 
 export type LoadConfigResult = { ok: true; value: GatewayConfig } | { ok: false; errors: string[] };
@@ -74,7 +79,7 @@ export async function inspectConfig(options: LoadConfigOptions): Promise<ConfigI
   }
 
   const config = mergeConfig(defaultConfig(), file, overrides, cwd);
-  errors.push(...await semanticErrors(config, file, fileName));
+  errors.push(...await semanticErrors(config, file, fileName, { checkpointKeyToCreate: options.checkpointKeyToCreate === true }));
   return { errors, config, ...(fileName === undefined ? {} : { fileName }), unusable };
 }
 

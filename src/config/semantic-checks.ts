@@ -12,7 +12,9 @@ import type { GatewayConfig } from './types';
 
 const WILDCARD_HOSTS = new Set(['0.0.0.0', '::', '[::]']);
 
-export async function semanticErrors(config: GatewayConfig, file: ConfigFile, fileLabel: string | undefined): Promise<string[]> {
+export async function semanticErrors(
+  config: GatewayConfig, file: ConfigFile, fileLabel: string | undefined, options: { checkpointKeyToCreate?: boolean } = {},
+): Promise<string[]> {
   const errors: string[] = [];
   const inFile = (key: string, message: string): string => `${fileLabel === undefined ? '' : `${fileLabel}: `}${key}: ${message}`;
 
@@ -29,7 +31,9 @@ export async function semanticErrors(config: GatewayConfig, file: ConfigFile, fi
 
   const keyFile = config.audit.checkpoint.key_file;
   const keyProblem = keyFile === null ? undefined : await unreadable(keyFile);
-  if (keyProblem !== undefined) errors.push(`audit.checkpoint.key_file: cannot read ${keyFile}: ${keyProblem}`);
+  // A key about to be made (audit keygen) need not exist yet; one that exists but cannot be read is still named.
+  const toBeMade = options.checkpointKeyToCreate === true && keyProblem === 'no such file';
+  if (keyProblem !== undefined && !toBeMade) errors.push(`audit.checkpoint.key_file: cannot read ${keyFile}: ${keyProblem}`);
 
   // Only the file's upstreams: TELEGATE_UPSTREAM_<VENDOR> was checked when the environment was read.
   for (const [vendor, entry] of Object.entries(file.vendors ?? {})) {

@@ -114,6 +114,17 @@ describe('audit keygen', () => {
     expect(await readFile(keyFile, 'utf8')).toBe(pem);
     expect(telegate(['audit', 'keygen', '--name', 'tele gate', '--out', path.join(work, 'other.pem')]).code).toBe(2);
   });
+
+  test('with --config, makes the key the configuration names (it need not exist yet), under the configured origin', async () => {
+    const configured = path.join(work, 'configured.pem');
+    const config = path.join(work, 'keygen.yaml');
+    await writeFile(config, `audit: { dir: ${path.join(work, 'keygen-audit')}, checkpoint: { origin: example.corp/telegate/eu-1, key_file: ${configured} } }\n`);
+    const r = telegate(['audit', 'keygen', '--config', config]);
+    expect(r).toMatchObject({ code: 0, stdout: expect.stringMatching(/^example\.corp\/telegate\/eu-1\+[0-9a-f]{8}\+[A-Za-z0-9+/]+=*\n$/) });
+    expect((await stat(configured)).mode & 0o777).toBe(0o600);
+    // Made once: the next run refuses to overwrite it.
+    expect(telegate(['audit', 'keygen', '--config', config])).toMatchObject({ code: 2, stderr: expect.stringContaining('refusing to overwrite') });
+  });
 });
 
 describe('audit verify --checkpoint: what a checkpoint kept elsewhere proves', () => {
