@@ -6,61 +6,23 @@
  * FIFO or a link must neither hang a refused start nor make it name someone else.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdir, mkdtemp, readdir, rename, rm, symlink, unlink, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, rename, symlink, unlink, writeFile } from 'node:fs/promises';
 import { request } from 'node:http';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { verifyAuditDir } from '../../src/audit';
 import { readAuditRecords } from '../helpers/audit-records';
-import { POLICIES, TEST_HASH_KEY } from '../helpers/gateway-harness';
-import { runRefusedGateway, spawnGateway, type GatewayProcess } from '../helpers/gateway-process';
-import { startStandInVendor, type StandInVendor } from '../helpers/stand-in-vendor';
+import { runRefusedGateway, type GatewayProcess } from '../helpers/gateway-process';
+import { useGatewayProcesses } from '../helpers/gateway-processes';
 
 jest.setTimeout(60_000);
 
-let vendor: StandInVendor;
-let dir: string;
-const running: GatewayProcess[] = [];
+const gateways = useGatewayProcesses('telegate-lock-attack-');
 
-beforeAll(async () => {
-  vendor = await startStandInVendor({ reply: { kind: 'reply', status: 202 } });
-});
-
-afterAll(async () => {
-  await vendor.close();
-});
-
-beforeEach(async () => {
-  dir = await mkdtemp(path.join(tmpdir(), 'telegate-lock-attack-'));
-});
-
-afterEach(async () => {
-  for (const gw of running.splice(0)) {
-    if (gw.child.exitCode === null && gw.child.signalCode === null) {
-      gw.child.kill('SIGKILL');
-      await gw.exited;
-    }
-  }
-  await rm(dir, { recursive: true, force: true });
-});
-
-const auditDir = (): string => path.join(dir, 'audit');
+const auditDir = (): string => path.join(gateways.dir, 'audit');
 const lockFile = (): string => path.join(auditDir(), 'locks', 'default.lock');
 const holderFile = (): string => path.join(auditDir(), 'locks', 'default.holder');
-
-function envFor(): Record<string, string> {
-  return {
-    TELEGATE_HASH_KEY: TEST_HASH_KEY, TELEGATE_POLICIES: POLICIES,
-    TELEGATE_AUDIT_DIR: auditDir(), TELEGATE_DATA_DIR: path.join(dir, 'data'),
-    TELEGATE_UPSTREAM_CODER: vendor.url, TELEGATE_LEVEL_CODER: '2', TELEGATE_LOG_LEVEL: 'warn',
-  };
-}
-
-async function start(): Promise<GatewayProcess> {
-  const gw = await spawnGateway(envFor());
-  running.push(gw);
-  return gw;
-}
+const { envFor } = gateways;
+const start = (): Promise<GatewayProcess> => gateways.start();
 
 function post(base: string): Promise<{ status: number }> {
   const body = JSON.stringify({ deployment_id: '0f3c5a52-8f4a-4a89-9c61-000000000001' });
@@ -98,14 +60,14 @@ describe.each([
     expect(first.output()).toContain('audit chain lock lost');
     expect(first.output()).toContain(lockFile());
 
-    const sent = vendor.received.length;
+    const sent = gateways.vendor.received.length;
     const refused = await post(first.url);
     expect(refused.status).toBe(503);
-    expect(vendor.received.length).toBe(sent);
+    expect(gateways.vendor.received.length).toBe(sent);
 
     const after = await post(second.url);
     expect(after.status).toBe(202);
-    expect(vendor.received.length).toBe(sent + 1);
+    expect(gateways.vendor.received.length).toBe(sent + 1);
 
     second.child.kill('SIGTERM');
     expect(await second.exited).toBe(0);
@@ -133,7 +95,7 @@ test('a holder file that is a FIFO: a second gateway is refused at once (exit 2)
 
 test('a holder file that is a link to a file naming another pid: the refusal does not name that pid', async () => {
   const first = await start();
-  const forged = path.join(dir, 'forged-holder.json');
+  const forged = path.join(gateways.dir, 'forged-holder.json');
   await writeFile(forged, `${JSON.stringify({ pid: 4242424, host: 'elsewhere', since: '2020-01-01T00:00:00.000Z' })}\n`);
   await unlink(holderFile());
   await symlink(forged, holderFile());
@@ -151,10 +113,10 @@ test('a lock file that is a FIFO or a link: the start is refused at once (exit 2
   expect(fifo.code).toBe(2);
   expect(fifo.output).toContain(lockFile());
   await unlink(lockFile());
-  await symlink(path.join(dir, 'elsewhere.db'), lockFile());
+  await symlink(path.join(gateways.dir, 'elsewhere.db'), lockFile());
   const link = await runRefusedGateway(envFor(), 15_000);
   expect(link.code).toBe(2);
   expect(link.output).toContain(lockFile());
   // Nothing was created where the link points.
-  expect(await readdir(dir)).not.toContain('elsewhere.db');
+  expect(await readdir(gateways.dir)).not.toContain('elsewhere.db');
 });

@@ -5,59 +5,20 @@
  * chains of `workers` are locked the same way. Each chain still verifies whole afterwards, and a refused
  * gateway wrote nothing to it.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
 import { request } from 'node:http';
-import { hostname, tmpdir } from 'node:os';
+import { hostname } from 'node:os';
 import path from 'node:path';
 import { verifyAuditDir } from '../../src/audit';
 import { readAuditRecords } from '../helpers/audit-records';
-import { POLICIES, TEST_HASH_KEY } from '../helpers/gateway-harness';
-import { runRefusedGateway, spawnGateway, type GatewayProcess } from '../helpers/gateway-process';
+import { runRefusedGateway, type GatewayProcess } from '../helpers/gateway-process';
+import { useGatewayProcesses } from '../helpers/gateway-processes';
 import { httpCall, jsonOf } from '../helpers/http-call';
-import { startStandInVendor, type StandInVendor } from '../helpers/stand-in-vendor';
 
 jest.setTimeout(60_000);
 
-let vendor: StandInVendor;
-let dir: string;
-const running: GatewayProcess[] = [];
+const gateways = useGatewayProcesses('telegate-one-writer-');
 
-beforeAll(async () => {
-  vendor = await startStandInVendor({ reply: { kind: 'reply', status: 202 } });
-});
-
-afterAll(async () => {
-  await vendor.close();
-});
-
-beforeEach(async () => {
-  dir = await mkdtemp(path.join(tmpdir(), 'telegate-one-writer-'));
-});
-
-afterEach(async () => {
-  for (const gw of running.splice(0)) {
-    if (gw.child.exitCode === null && gw.child.signalCode === null) {
-      gw.child.kill('SIGKILL');
-      await gw.exited;
-    }
-  }
-  await rm(dir, { recursive: true, force: true });
-});
-
-function envFor(extra: Record<string, string> = {}): Record<string, string> {
-  return {
-    TELEGATE_HASH_KEY: TEST_HASH_KEY, TELEGATE_POLICIES: POLICIES,
-    TELEGATE_AUDIT_DIR: path.join(dir, 'audit'), TELEGATE_DATA_DIR: path.join(dir, 'data'),
-    TELEGATE_UPSTREAM_CODER: vendor.url, TELEGATE_LEVEL_CODER: '2', TELEGATE_LOG_LEVEL: 'warn',
-    ...extra,
-  };
-}
-
-async function start(extra: Record<string, string> = {}): Promise<GatewayProcess> {
-  const gw = await spawnGateway(envFor(extra));
-  running.push(gw);
-  return gw;
-}
+const { envFor, start } = gateways;
 
 function post(base: string): Promise<number> {
   const body = JSON.stringify({ deployment_id: '0f3c5a52-8f4a-4a89-9c61-000000000001' });
@@ -73,7 +34,7 @@ function post(base: string): Promise<number> {
 
 /** The records' types of one chain (replica id, or null for the unnamed one), in order. */
 async function typesOf(chain: string | null): Promise<string[]> {
-  return (await readAuditRecords(path.join(dir, 'audit'))).filter((r) => r.replica === chain).map((r) => String(r.record['type']));
+  return (await readAuditRecords(path.join(gateways.dir, 'audit'))).filter((r) => r.replica === chain).map((r) => String(r.record['type']));
 }
 
 async function stop(gw: GatewayProcess): Promise<void> {
@@ -95,7 +56,7 @@ test('a second gateway on the same folder and chain exits 2, naming the holder; 
   expect(await post(first.url)).toBe(202);
   await stop(first);
   expect(await typesOf(null)).toEqual(['start', 'policy', 'egress', 'outcome', 'egress', 'outcome', 'stop']);
-  expect((await verifyAuditDir(path.join(dir, 'audit'))).ok).toBe(true);
+  expect((await verifyAuditDir(path.join(gateways.dir, 'audit'))).ok).toBe(true);
 });
 
 test('the holder killed with SIGKILL: a restart on the same chain starts at once and the chain verifies', async () => {
@@ -113,7 +74,7 @@ test('the holder killed with SIGKILL: a restart on the same chain starts at once
   const types = await typesOf(null);
   expect(types.filter((t) => t === 'start')).toHaveLength(2);
   expect(types[types.length - 1]).toBe('stop');
-  expect((await verifyAuditDir(path.join(dir, 'audit'))).ok).toBe(true);
+  expect((await verifyAuditDir(path.join(gateways.dir, 'audit'))).ok).toBe(true);
 });
 
 test('two replicas with their own ids share one folder; a third with a taken id is refused', async () => {
@@ -127,7 +88,7 @@ test('two replicas with their own ids share one folder; a third with a taken id 
   expect(refused.output).toContain(`pid ${b.child.pid!}`);
   await stop(a);
   await stop(b);
-  const verified = await verifyAuditDir(path.join(dir, 'audit'));
+  const verified = await verifyAuditDir(path.join(gateways.dir, 'audit'));
   expect(verified.ok).toBe(true);
   expect(verified.chains.map((c) => c.replica).sort()).toEqual(['pod-a', 'pod-b']);
 });
@@ -156,5 +117,5 @@ test('workers: a second gateway with workers on the same chains exits 2 naming a
   for (let i = 0; i < 4; i++) expect(await post(first.url)).toBe(202);
   await stop(first);
   expect((await typesOf('w1')).filter((t) => t === 'start')).toHaveLength(2);
-  expect((await verifyAuditDir(path.join(dir, 'audit'))).ok).toBe(true);
+  expect((await verifyAuditDir(path.join(gateways.dir, 'audit'))).ok).toBe(true);
 });
