@@ -20,7 +20,7 @@ import { readRawBody } from './body-read';
 import type { Cancellation, RequestSlot } from './connection-gate';
 import { GatewayError, sendError } from './http-error';
 import { judgeBody, type FieldCounts, type Judged } from './judge';
-import type { JudgeBudget } from './judge-budget';
+import { largerThanBudget, type JudgeBudget } from './judge-budget';
 import type { JudgePool } from './judge-pool';
 import { createRequestLog, type RequestLogFields } from './logger';
 import type { GatewayMetrics } from './metrics';
@@ -242,7 +242,13 @@ export function createEgressHandler(deps: EgressDeps): (req: IncomingMessage, re
       let charged = Number.isSafeInteger(declared) ? declared : 0;
       await charge?.grow(raw.length - charged);
       charged = Math.max(charged, raw.length);
-      const decoded = await decodeBody(raw, header(req, 'content-encoding'), limits.inflatedBytes, limits.inflateRatio);
+      // Decoding stops at the budget too: a body past it is refused whole (judge-budget.ts), so it need not exist first.
+      const budget = deps.budget;
+      const capped = budget !== undefined && budget.capacity < limits.inflatedBytes;
+      const decoded = await decodeBody(raw, header(req, 'content-encoding'), capped ? budget.capacity : limits.inflatedBytes, limits.inflateRatio)
+        .catch((error: unknown) => {
+          throw capped && error instanceof GatewayError && error.code === 'inflated-too-large' ? largerThanBudget(budget.capacity) : error;
+        });
       await charge?.grow(decoded.length - charged);
       const request = { endpoint: route.endpoint, level, shadow, limits: { depth: limits.depth, values: limits.values } };
       // A large body is judged on a judge thread (judge-pool.ts), so the event loop keeps answering.

@@ -9,7 +9,7 @@ export type RejectionCode =
   | 'not-found' | 'method-not-allowed' | 'absolute-form' | 'connect-refused'
   | 'body-too-large' | 'inflated-too-large' | 'inflate-ratio' | 'unsupported-encoding' | 'undecodable-body'
   | 'not-utf8' | 'invalid-json' | 'too-deep' | 'inexact-number' | 'integer-out-of-range' | 'not-an-object'
-  | 'too-many-values' | 'over-budget' | 'busy' | 'body-timeout' | 'aborted' | 'shutdown'
+  | 'too-many-values' | 'over-budget' | 'larger-than-budget' | 'busy' | 'body-timeout' | 'aborted' | 'shutdown'
   | 'headers-too-large' | 'request-timeout' | 'bad-request' | 'loop-detected'
   | 'audit-unavailable' | 'internal-error' | 'upstream-unreachable' | 'upstream-timeout' | 'upstream-redirect'
   // Framing (SPEC §5): refused heads and connections (framing-check.ts, refused-connections.ts), and a

@@ -4,7 +4,8 @@
  * forwarded, a rejected record); a small batch is served meanwhile; the body holding the budget is
  * judged and forwarded once it has arrived. Ordering comes from the budget gauge on /metrics, not timing.
  */
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { gzipSync } from 'node:zlib';
 import { startTestGateway, type TestGateway } from '../helpers/gateway-harness';
 import { httpCall } from '../helpers/http-call';
 import { openSocket, readReply } from '../helpers/raw-http';
@@ -74,4 +75,22 @@ test('a large body that does not fit waits, then 503 over-budget with Retry-Afte
   } finally {
     socket.destroy();
   }
+});
+
+test('a body that decodes past the whole budget is refused 413 larger-than-budget, declared or compressed; nothing leaves, the gauge is back at 0', async () => {
+  const before = vendor.received.length;
+  // Declared past the budget: refused before its body is read.
+  const declared = await httpCall(`${gw.url}/snapshot`, { method: 'POST', body: snapshotOf(BUDGET + 1), headers: { 'x-coder-version': 'v2.24.1' } });
+  expectRefusal(declared, 413, 'larger-than-budget');
+  await expectRejectedRecord(gw.auditDir, declared, 'larger-than-budget');
+  // Small on the wire (gzip, within limits.inflate_ratio: random text compresses ~2×), past the budget once decoded.
+  const big = Buffer.from(`{"deployment_id":"${randomBytes(BUDGET / 2).toString('hex')}"}`);
+  const compressed = gzipSync(big);
+  expect(big.length).toBeGreaterThan(BUDGET);
+  expect(compressed.length).toBeLessThan(BUDGET);
+  const gz = await httpCall(`${gw.url}/snapshot`, { method: 'POST', body: compressed, headers: { 'x-coder-version': 'v2.24.1', 'content-encoding': 'gzip' } });
+  expectRefusal(gz, 413, 'larger-than-budget');
+  await expectRejectedRecord(gw.auditDir, gz, 'larger-than-budget');
+  expect(vendor.received.length).toBe(before);
+  await until(async () => (await budgetInUse()) === 0);
 });

@@ -1,7 +1,7 @@
 /**
  * The memory budget for bodies judged at once: what fits is granted, what does not waits its turn (first
  * come, first served) for a bounded time and is then refused with 503 and Retry-After; a small body is
- * not held up by a large one waiting; a body larger than the budget is judged alone.
+ * not held up by a large one waiting; a body larger than the budget is refused.
  */
 import { GatewayError } from '../../../src/gateway/http-error';
 import { JudgeBudget, MAX_WAITING } from '../../../src/gateway/judge-budget';
@@ -53,14 +53,16 @@ describe('JudgeBudget', () => {
     small.release();
   });
 
-  test('a take larger than the whole budget is charged the whole budget: granted alone', async () => {
+  test('a charge past the whole budget is refused at once with 413 larger-than-budget, holding nothing', async () => {
     const budget = new JudgeBudget(1000, 60_000);
     const a = await budget.take(1);
-    const huge = budget.take(5000);
-    expect(await settled(huge)).toBe(false);
+    await expect(budget.take(5000)).rejects.toMatchObject({ status: 413, code: 'larger-than-budget' });
+    const b = await budget.take(400);
+    await expect(b.grow(601)).rejects.toMatchObject({ status: 413, code: 'larger-than-budget' });
+    expect(budget.inUse).toBe(401);
     a.release();
-    await huge;
-    expect(budget.inUse).toBe(1000);
+    b.release();
+    expect(budget.inUse).toBe(0);
   });
 
   test('growing a charge waits like a take; past the wait it is refused with 503 over-budget and Retry-After', async () => {
